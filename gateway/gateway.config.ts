@@ -1,0 +1,257 @@
+// Hive Gateway configuration for Signa.
+//
+// Loaded by the Hive Gateway CLI (it transpiles .ts itself):
+//   npx hive-gateway supergraph supergraph.graphql -c gateway.config.ts      (from gateway/)
+// See README.md for the environment variables.
+import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { getOperationAST } from 'graphql';
+import { Store, useRateLimiter, type Identity } from '@envelop/rate-limiter';
+import { fileURLToPath } from 'node:url';
+
+const env = process.env;
+
+function intEnv(name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+const production = env.SIGNA_PRODUCTION === '1' || env.SIGNA_PRODUCTION === 'true';
+const port = intEnv('SIGNA_GATEWAY_PORT', 4000);
+const host = env.SIGNA_GATEWAY_HOST || '127.0.0.1';
+const corsOrigins = (env.SIGNA_CORS_ORIGINS || '')
+  .split(',')
+  .map((o) => o.trim())
+  .filter(Boolean);
+// Behind a reverse proxy every client has the proxy's address; with
+// SIGNA_TRUST_PROXY=1 the client address is the last X-Forwarded-For entry
+// (the one our own proxy appended).
+const trustProxy = env.SIGNA_TRUST_PROXY === '1' || env.SIGNA_TRUST_PROXY === 'true';
+const loginRateMax = intEnv('SIGNA_LOGIN_RATE_LIMIT', 10); // attempts per window per client IP
+const loginRateWindowMs = intEnv('SIGNA_LOGIN_RATE_WINDOW_MS', 60_000);
+
+// Default: gateway/supergraph.graphql next to this file, whatever the cwd.
+// A path given on the command line (`hive-gateway supergraph FILE`) wins.
+const supergraphPath = env.SIGNA_SUPERGRAPH || fileURLToPath(new URL('./supergraph.graphql', import.meta.url));
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const SILENT_PATHS = new Set(['/healthcheck', '/readiness']);
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
+  const rec = headers as Record<string, unknown>;
+  for (const key of Object.keys(rec)) {
+    if (key.toLowerCase() === name) {
+      const v = rec[key];
+      return Array.isArray(v) ? v[0] : v == null ? undefined : String(v);
+    }
+  }
+  return undefined;
+}
+
+function clientIp(ctx: any): string {
+  if (trustProxy) {
+    const xff =
+      headerValue(ctx.request?.headers, 'x-forwarded-for') ?? headerValue(ctx.req?.headers, 'x-forwarded-for');
+    const last = xff?.split(',').map((s) => s.trim()).filter(Boolean).pop();
+    if (last) return last;
+  }
+  return (
+    ctx.req?.socket?.remoteAddress || // HTTP / SSE (node:http request)
+    ctx.extra?.request?.socket?.remoteAddress || // graphql-ws (upgrade request)
+    ctx.extra?.socket?._socket?.remoteAddress ||
+    'unknown'
+  );
+}
+
+/**
+ * Puts on the GraphQL context:
+ *  - signaAuthorization: the client's credentials, from the HTTP `authorization`
+ *    header or, for WebSocket clients, from the connection_init payload
+ *    (`authorization` or `Authorization`, any case);
+ *  - signaClientIp: the client's address, the rate-limit key for Mutation.login;
+ *  - signaWsRequestId (WebSocket operations only): a request id for the
+ *    operation (`x-request-id` from connection_init, or a new UUID). HTTP
+ *    requests get theirs from the built-in requestId plugin.
+ */
+const useSignaContext: GatewayPlugin = {
+  onContextBuilding({ context, extendContext }: any) {
+    const isWs = context.connectionParams !== undefined;
+    const fromParams = headerValue(context.connectionParams, 'authorization');
+    const fromHeaders = headerValue(context.request?.headers, 'authorization') ?? headerValue(context.headers, 'authorization');
+    const extra: Record<string, unknown> = {
+      signaAuthorization: fromParams ?? fromHeaders,
+      signaClientIp: clientIp(context),
+    };
+    if (isWs) {
+      const given = headerValue(context.connectionParams, 'x-request-id');
+      extra.signaWsRequestId = given && SAFE_REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    }
+    extendContext(extra);
+  },
+};
+
+/**
+ * Request log: one line per HTTP request (with the request id the gateway
+ * also returns to the client and sends to the subgraphs) and one per
+ * WebSocket operation.
+ */
+function useRequestLog(rootLog: { info(attrs: object, msg: string): void }): GatewayPlugin {
+  const started = new WeakMap<Request, number>();
+  const opNames = new WeakMap<Request, string>();
+  const operationOf = (args: any) => {
+    const op = getOperationAST(args.document, args.operationName);
+    return { operationType: op?.operation ?? null, operationName: op?.name?.value ?? null };
+  };
+  const onOperation = ({ args }: any) => {
+    const ctx = args.contextValue;
+    const { operationType, operationName } = operationOf(args);
+    if (ctx?.connectionParams !== undefined) {
+      // graphql-ws operations do not go through onRequest/onResponse.
+      rootLog.info(
+        { requestId: ctx.signaWsRequestId ?? null, transport: 'ws', operationType, operationName },
+        'operation',
+      );
+    } else if (ctx?.request && operationName) {
+      opNames.set(ctx.request, operationName);
+    }
+  };
+  return {
+    onRequest({ request }: any) {
+      started.set(request, performance.now());
+    },
+    onExecute: onOperation,
+    onSubscribe: onOperation,
+    onResponse({ request, response, serverContext }: any) {
+      const url = new URL(request.url);
+      if (SILENT_PATHS.has(url.pathname)) return;
+      const t0 = started.get(request);
+      serverContext?.log?.info(
+        {
+          method: request.method,
+          path: url.pathname,
+          status: response.status,
+          operationName: opNames.get(request) ?? null,
+          durationMs: t0 === undefined ? null : Math.round(performance.now() - t0),
+        },
+        'request',
+      );
+    },
+  };
+}
+
+/** Rate-limit store in process memory; entries expire after their window. */
+class ExpiringMemoryStore extends Store {
+  private entries = new Map<string, { timestamps: readonly number[]; expiresAt: number }>();
+  constructor() {
+    super();
+    setInterval(() => {
+      const now = Date.now();
+      for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    }, 60_000).unref();
+  }
+  private key(identity: Identity) {
+    return `${identity.contextIdentity}\u0000${identity.fieldIdentity}`;
+  }
+  getForIdentity(identity: Identity): readonly number[] {
+    const entry = this.entries.get(this.key(identity));
+    return entry && entry.expiresAt > Date.now() ? entry.timestamps : [];
+  }
+  setForIdentity(identity: Identity, timestamps: readonly number[], windowMs = 60_000): void {
+    const last = timestamps.length ? Math.max(...timestamps) : Date.now();
+    this.entries.set(this.key(identity), { timestamps: [...timestamps], expiresAt: last + windowMs });
+  }
+}
+
+/**
+ * Mutation.login: at most SIGNA_LOGIN_RATE_LIMIT calls per
+ * SIGNA_LOGIN_RATE_WINDOW_MS per client IP.
+ *
+ * Not the gateway's built-in `rateLimiting` option: that one keys its buckets
+ * on the Authorization header first (its per-field `identifier` is only
+ * appended), so a client sending a different Authorization value on every
+ * attempt is never limited.
+ */
+function useLoginRateLimit() {
+  return useRateLimiter({
+    identifyFn: (context: any) => context.signaClientIp ?? 'unknown',
+    store: new ExpiringMemoryStore(),
+    configByField: [
+      {
+        type: 'Mutation',
+        field: 'login',
+        max: loginRateMax,
+        window: `${loginRateWindowMs}ms`,
+        message: 'Too many login attempts, try again later.',
+      },
+    ],
+  });
+}
+
+export const gatewayConfig = defineConfig({
+  supergraph: supergraphPath,
+  host,
+  port,
+  // One process: the in-memory rate-limit store is per process.
+  fork: 1,
+  graphqlEndpoint: '/graphql',
+  // Built in: GET /healthcheck (process up) and GET /readiness (supergraph loaded).
+  healthCheckEndpoint: '/healthcheck',
+  readinessCheckEndpoint: '/readiness',
+
+  // No CORS headers unless origins are configured (same-origin only).
+  cors: corsOrigins.length ? { origin: corsOrigins, credentials: true, exposedHeaders: ['x-request-id'] } : false,
+
+  graphiql: !production,
+  landingPage: !production,
+  disableIntrospection: production ? { disableIf: () => true } : undefined,
+  blockFieldSuggestions: true,
+  maxDepth: 12,
+  maxTokens: 2000,
+
+  // Request id: the built-in plugin reads `x-request-id` from the client or
+  // generates a UUID, returns it in the response, adds it to every log line of
+  // the request and sends it to the subgraphs over HTTP.
+  requestId: { headerName: 'x-request-id' },
+
+  // Client -> subgraph (HTTP) headers.
+  propagateHeaders: {
+    fromClientToSubgraphs({ request, context }) {
+      const c = context as any;
+      return {
+        authorization: c.signaAuthorization ?? request.headers.get('authorization') ?? undefined,
+        // HTTP requests: set by the built-in requestId plugin instead.
+        'x-request-id': c.signaWsRequestId,
+      };
+    },
+  },
+
+  // Gateway -> subgraph subscriptions over graphql-transport-ws on the same
+  // URL as HTTP (http:// is switched to ws://), passing the client's
+  // credentials in the connection_init payload.
+  transportEntries: {
+    '*.http': {
+      options: {
+        subscriptions: {
+          kind: 'ws',
+          options: {
+            connectionParams: {
+              authorization: '{context.signaAuthorization}',
+            },
+          },
+        },
+      },
+    },
+  },
+
+  plugins: (ctx) => [
+    useSignaContext,
+    useRequestLog(ctx.log),
+    useLoginRateLimit(),
+    maxAliasesPlugin({ n: 30 }) as any,
+  ],
+});

@@ -1,0 +1,129 @@
+"""Verifying access tokens against identity's JWKS.
+
+Keys are cached by ``kid``. A token with an unknown ``kid`` triggers one refetch (identity may
+have rotated), rate-limited so a flood of forged kids cannot hammer identity. Only EdDSA is
+accepted; ``exp``, ``nbf``, ``iat``, ``iss``, ``aud`` and ``sub`` are required and checked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import httpx
+import jwt
+
+from libs.auth.principal import Principal
+
+__all__ = ["InvalidToken", "JwksSource", "KeySource", "StaticKeySource", "TokenVerifier"]
+
+ALGORITHMS = ["EdDSA"]
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, forged, expired, revoked or not for us."""
+
+
+class KeySource(Protocol):
+    async def fetch(self) -> Mapping[str, Any]:
+        """Return a JWKS document (``{"keys": [...]}``)."""
+        ...
+
+
+class JwksSource:
+    def __init__(self, url: str, *, timeout: float = 3.0) -> None:
+        self._url = url
+        self._timeout = timeout
+
+    async def fetch(self) -> Mapping[str, Any]:
+        async with httpx.AsyncClient(timeout=self._timeout) as client:
+            response = await client.get(self._url)
+            response.raise_for_status()
+            document: Mapping[str, Any] = response.json()
+            return document
+
+
+class StaticKeySource:
+    """A fixed JWKS, for tests and for identity verifying its own tokens in-process."""
+
+    def __init__(self, document: Mapping[str, Any] | Callable[[], Mapping[str, Any]]) -> None:
+        self._document = document
+
+    async def fetch(self) -> Mapping[str, Any]:
+        return self._document() if callable(self._document) else self._document
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        *,
+        keys: KeySource,
+        issuer: str,
+        audience: str,
+        is_revoked: Callable[[Principal], bool] | None = None,
+        refetch_interval: float = 10.0,
+        leeway_seconds: int = 5,
+    ) -> None:
+        self._source = keys
+        self._issuer = issuer
+        self._audience = audience
+        self._is_revoked = is_revoked
+        self._refetch_interval = refetch_interval
+        self._leeway = leeway_seconds
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._last_fetch = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise InvalidToken("malformed token") from error
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidToken("algorithm not allowed")
+        key = await self._key(str(header.get("kid", "")))
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub"]},
+            )
+            principal = Principal.from_claims(claims)
+        except (jwt.PyJWTError, KeyError, ValueError) as error:
+            raise InvalidToken(str(error)) from error
+        if self._is_revoked is not None and self._is_revoked(principal):
+            raise InvalidToken("token revoked")
+        return principal
+
+    async def _key(self, kid: str) -> jwt.PyJWK:
+        if kid in self._keys:
+            return self._keys[kid]
+        async with self._lock:
+            if (
+                kid not in self._keys
+                and time.monotonic() - self._last_fetch > self._refetch_interval
+            ):
+                await self._refresh()
+        if kid not in self._keys:
+            raise InvalidToken("unknown signing key")
+        return self._keys[kid]
+
+    async def _refresh(self) -> None:
+        self._last_fetch = time.monotonic()
+        try:
+            document = await self._source.fetch()
+        except (httpx.HTTPError, ValueError) as error:
+            raise InvalidToken("signing keys unavailable") from error
+        keys: dict[str, jwt.PyJWK] = {}
+        for jwk in document.get("keys", []):
+            if jwk.get("alg", "EdDSA") in ALGORITHMS and "kid" in jwk:
+                keys[str(jwk["kid"])] = jwt.PyJWK(jwk, algorithm="EdDSA")
+        # Keep keys we knew: a token signed with a key rotated out a moment ago is still valid
+        # until it expires (≤ 5 min), and identity keeps publishing it for that overlap anyway.
+        self._keys = {**self._keys, **keys}

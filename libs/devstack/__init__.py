@@ -1,0 +1,1 @@
+"""Local development and test infrastructure: the bundled Kafka-protocol broker and its storage."""

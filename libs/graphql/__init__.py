@@ -1,0 +1,1 @@
+"""The GraphQL edge every subgraph shares: schema factory, errors, request context, router."""

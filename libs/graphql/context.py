@@ -1,0 +1,105 @@
+"""The request context and the GraphQL router every subgraph mounts at ``/graphql``.
+
+The caller's token comes from the ``Authorization`` header on HTTP and from the
+``connection_init`` payload on WebSockets (the gateway forwards both). It is verified lazily:
+the first resolver that asks for the principal pays for it, public fields never do. A
+WebSocket with a bad token is refused at ``connection_init``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.fastapi import BaseContext, GraphQLRouter
+from strawberry.http.typevars import Context
+
+from libs.auth.principal import Principal
+from libs.auth.verifier import InvalidToken, TokenVerifier
+from libs.graphql.errors import Unauthenticated
+from libs.runtime import ServiceRuntime
+
+__all__ = ["AuthContext", "ServiceContext", "SignaGraphQLRouter", "bearer_token"]
+
+
+def bearer_token(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _authorization(params: Mapping[str, Any] | None) -> str | None:
+    if not params:
+        return None
+    for name in ("authorization", "Authorization"):
+        value = params.get(name)
+        if isinstance(value, str):
+            return value
+    headers = params.get("headers")
+    return _authorization(headers) if isinstance(headers, Mapping) else None
+
+
+class AuthContext(BaseContext):
+    """Base of each service's context: subclasses add their unit-of-work factory and clock."""
+
+    def __init__(self, *, verifier: TokenVerifier) -> None:
+        super().__init__()
+        self._verifier = verifier
+        self._principal: Principal | None = None
+
+    def _token(self) -> str | None:
+        if self.connection_params is not None:
+            return bearer_token(_authorization(self.connection_params))
+        if self.request is not None:
+            return bearer_token(self.request.headers.get("authorization"))
+        return None
+
+    async def principal(self) -> Principal:
+        """The verified caller; raises `Unauthenticated` without a valid token."""
+        if self._principal is None:
+            token = self._token()
+            if token is None:
+                raise Unauthenticated("sign in first: no bearer token")
+            try:
+                self._principal = await self._verifier.verify(token)
+            except InvalidToken as error:
+                raise Unauthenticated("the access token is not valid") from error
+        return self._principal
+
+
+class ServiceContext(AuthContext):
+    """What a resolver reaches: the caller, units of work, sessions and the clock."""
+
+    def __init__(self, *, runtime: ServiceRuntime) -> None:
+        super().__init__(verifier=runtime.verifier)
+        self.runtime = runtime
+        self.clock = runtime.clock
+        self.unit_of_work = runtime.unit_of_work
+        self.sessions = runtime.sessions
+
+
+class SignaGraphQLRouter(GraphQLRouter[Context, None]):
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        context_getter: Callable[..., Awaitable[Context]],
+        production: bool,
+    ) -> None:
+        super().__init__(
+            schema,
+            context_getter=context_getter,
+            graphql_ide=None if production else "graphiql",
+            allow_queries_via_get=False,
+            multipart_uploads_enabled=False,
+        )
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        if isinstance(context, AuthContext):
+            try:
+                await context.principal()
+            except Unauthenticated as error:
+                raise ConnectionRejectionError({"message": error.message}) from error
+        return None

@@ -1,0 +1,87 @@
+"""The federation schema factory with the security baseline every subgraph needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from libs.graphql.errors import ClientError
+from libs.settings import ServiceSettings
+
+__all__ = ["build_schema"]
+
+# Composition with @theguild/federation-composition accepts federation up to 2.9.
+FEDERATION_VERSION: Literal["2.9"] = "2.9"
+
+
+def _is_internal(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, ClientError)
+
+
+class _ErrorCodes(MaskErrors):
+    """Masks unexpected errors and gives every error an ``extensions.code``."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_is_internal, error_message="Unexpected error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed = super()._process_errors(errors)
+        for error in processed:
+            if not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": _code_for(error)}
+        return processed
+
+
+def _code_for(error: GraphQLError) -> str:
+    # Errors without a path arose before execution: the document or its variables were wrong.
+    if error.message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def build_schema(
+    *,
+    query: type,
+    mutation: type | None = None,
+    subscription: type | None = None,
+    types: Iterable[type] = (),
+    settings: ServiceSettings,
+) -> strawberry.federation.Schema:
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        _ErrorCodes,
+    ]
+    if settings.common.production:
+        extensions.append(DisableIntrospection())
+    return strawberry.federation.Schema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=list(types),
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=settings.common.production),
+        federation_version=FEDERATION_VERSION,
+    )

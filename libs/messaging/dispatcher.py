@@ -1,0 +1,178 @@
+"""Handling incoming events exactly once in effect.
+
+For each event the dispatcher opens a unit of work, records the event id in the inbox and runs
+the handler in the same transaction; a duplicate finds its id already there and does nothing.
+A batch is first tried in one transaction (fast path); if that fails, each event is retried
+alone, and one that still fails goes to ``<topic>.dlq`` with its error while the rest go on.
+Failures of the database itself are not the event's fault: they propagate, the consumer loop
+backs off and redelivers the batch, and nothing is dead-lettered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from libs.database import dialect_name, insert_ignoring_conflicts
+from libs.messaging.envelope import CloudEvent, KafkaRecord, MalformedEvent, from_kafka
+from libs.messaging.relay import Publisher
+from libs.messaging.tables import MessagingTables
+from libs.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from libs.observability import (
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+    correlation_id,
+    get_logger,
+)
+
+__all__ = ["EventDispatcher", "Handler", "is_infrastructure_failure"]
+
+log = get_logger(__name__)
+
+Handler = Callable[[CloudEvent, UnitOfWork], Awaitable[None]]
+
+
+def is_infrastructure_failure(error: BaseException) -> bool:
+    """True when the database or network failed, not the event: retry later, don't dead-letter."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OSError | ConnectionError | TimeoutError)
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    record: KafkaRecord
+    event: CloudEvent
+
+
+class EventDispatcher:
+    def __init__(
+        self,
+        *,
+        consumer: str,
+        handlers: Mapping[str, Handler],
+        units_of_work: UnitOfWorkFactory,
+        tables: MessagingTables,
+        dead_letters: Publisher,
+        max_attempts: int = 3,
+        retry_delay: float = 0.2,
+    ) -> None:
+        self.consumer = consumer
+        self._handlers = dict(handlers)
+        self._units_of_work = units_of_work
+        self._inbox = tables.inbox
+        self._dead_letters = dead_letters
+        self._max_attempts = max_attempts
+        self._retry_delay = retry_delay
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        return frozenset(self._handlers)
+
+    async def dispatch(self, records: Sequence[KafkaRecord]) -> None:
+        """Handle a batch in order; returns when every record is handled, skipped or dead."""
+        incoming: list[_Incoming] = []
+        for record in records:
+            try:
+                event = from_kafka(record)
+            except MalformedEvent as error:
+                await self._dead_letter(record, error)
+                continue
+            if event.type in self._handlers:
+                incoming.append(_Incoming(record, event))
+            else:
+                # Unknown types are someone else's concern or a newer version: skip, not fail.
+                EVENTS_CONSUMED.labels(self.consumer, "ignored").inc()
+        if not incoming:
+            return
+        try:
+            await self._handle_together(incoming)
+            return
+        except Exception as error:
+            if is_infrastructure_failure(error):
+                raise
+            log.warning("batch failed; handling events one by one", error=repr(error))
+        for item in incoming:
+            await self._handle_alone(item)
+
+    async def _handle_together(self, batch: Sequence[_Incoming]) -> None:
+        async with self._units_of_work() as uow:
+            for item in batch:
+                await self._apply(item.event, uow)
+            await uow.commit()
+        EVENTS_CONSUMED.labels(self.consumer, "handled").inc(len(batch))
+
+    async def _handle_alone(self, item: _Incoming) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                async with self._units_of_work() as uow:
+                    await self._apply(item.event, uow)
+                    await uow.commit()
+                EVENTS_CONSUMED.labels(self.consumer, "handled").inc()
+                return
+            except Exception as error:
+                if is_infrastructure_failure(error):
+                    raise
+                log.warning(
+                    "event handler failed",
+                    event_id=item.event.id,
+                    event_type=item.event.type,
+                    attempt=attempt,
+                    error=repr(error),
+                )
+                if attempt == self._max_attempts:
+                    await self._dead_letter(item.record, error)
+                    return
+                await asyncio.sleep(self._retry_delay * attempt)
+
+    async def _apply(self, event: CloudEvent, uow: UnitOfWork) -> None:
+        token = correlation_id.set(event.correlation_id)
+        try:
+            inserted = await uow.session.execute(
+                insert_ignoring_conflicts(
+                    self._inbox, dialect_name=dialect_name(uow.session)
+                ).values(
+                    consumer=self.consumer,
+                    event_id=event.id,
+                    event_type=event.type,
+                    handled_at=datetime.now(UTC),
+                )
+            )
+            if getattr(inserted, "rowcount", 1) == 0:
+                EVENTS_CONSUMED.labels(self.consumer, "duplicate").inc()
+                return
+            await self._handlers[event.type](event, uow)
+        finally:
+            correlation_id.reset(token)
+
+    async def _dead_letter(self, record: KafkaRecord, error: BaseException) -> None:
+        log.error(
+            "event dead-lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=repr(error),
+        )
+        headers = (
+            *record.headers,
+            ("dlq_error", repr(error)[:2000].encode()),
+            ("dlq_consumer", self.consumer.encode()),
+            ("dlq_origin", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+        )
+        await self._dead_letters.publish(
+            [
+                KafkaRecord(
+                    topic=f"{record.topic}.dlq",
+                    key=record.key,
+                    value=record.value,
+                    headers=headers,
+                )
+            ]
+        )
+        EVENTS_DEAD_LETTERED.labels(self.consumer).inc()

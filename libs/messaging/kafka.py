@@ -1,0 +1,243 @@
+"""The aiokafka boundary: publisher, consumer-group loop, live listener, topic creation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from libs.messaging.dispatcher import EventDispatcher
+from libs.messaging.envelope import CloudEvent, KafkaRecord, MalformedEvent, from_kafka
+from libs.observability import get_logger
+
+__all__ = ["KafkaEventConsumer", "KafkaPublisher", "LiveListener", "ensure_topics"]
+
+log = get_logger(__name__)
+
+
+async def ensure_topics(
+    bootstrap_servers: str, topics: Iterable[str], *, partitions: int = 4
+) -> None:
+    """Create the topics (and their ``.dlq`` twins) that do not exist yet."""
+    wanted = sorted({name for topic in topics for name in (topic, f"{topic}.dlq")})
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [name for name in wanted if name not in existing]
+        if not missing:
+            return
+        # Another process may create one between our list and create; that is fine.
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics(
+                [
+                    NewTopic(name, num_partitions=partitions, replication_factor=1)
+                    for name in missing
+                ]
+            )
+    finally:
+        await admin.close()
+
+
+class KafkaPublisher:
+    """Sends records and waits for every acknowledgement (``acks=all``)."""
+
+    def __init__(self, *, bootstrap_servers: str, enable_idempotence: bool) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._enable_idempotence = enable_idempotence
+        self._started: AIOKafkaProducer | None = None
+
+    @property
+    def _producer(self) -> AIOKafkaProducer:
+        if self._started is None:
+            raise RuntimeError("the publisher is not started")
+        return self._started
+
+    async def start(self) -> None:
+        # aiokafka clients bind to the running loop, so they are made here, not in __init__.
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap_servers,
+            acks="all",
+            enable_idempotence=self._enable_idempotence,
+            linger_ms=5,
+            max_batch_size=1024 * 1024,
+            request_timeout_ms=15000,
+        )
+        try:
+            await producer.start()
+        except Exception:
+            await producer.stop()
+            raise
+        self._started = producer
+
+    async def stop(self) -> None:
+        if self._started is not None:
+            await self._started.stop()
+            self._started = None
+
+    async def publish(self, records: Sequence[KafkaRecord]) -> None:
+        # Queue all first, then wait: the producer batches them per partition, keeping order.
+        pending = [
+            await self._producer.send(
+                record.topic, value=record.value, key=record.key, headers=list(record.headers)
+            )
+            for record in records
+        ]
+        await asyncio.gather(*pending)
+
+    async def ready(self) -> bool:
+        if self._started is None:
+            return False
+        try:
+            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout=2)
+        except Exception:
+            return False
+        return True
+
+
+def _record(message: Any) -> KafkaRecord:
+    return KafkaRecord(
+        topic=message.topic,
+        key=message.key,
+        value=message.value,
+        headers=tuple(message.headers or ()),
+        partition=message.partition,
+        offset=message.offset,
+    )
+
+
+class KafkaEventConsumer:
+    """A consumer-group member feeding a dispatcher; offsets are committed after the DB commit.
+
+    Replicas of a service share the group and split the partitions between them.
+    """
+
+    def __init__(
+        self,
+        *,
+        bootstrap_servers: str,
+        group_id: str,
+        topics: Sequence[str],
+        dispatcher: EventDispatcher,
+        max_records: int = 200,
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._max_records = max_records
+        self._consumer = AIOKafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap_servers,
+            group_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=1000,
+        )
+        self._stopping = False
+
+    async def start(self) -> None:
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        await self._consumer.stop()
+
+    async def run(self) -> None:
+        backoff = 0.5
+        while not self._stopping:
+            try:
+                batches = await self._consumer.getmany(
+                    timeout_ms=500, max_records=self._max_records
+                )
+            except Exception:
+                if self._stopping:
+                    return
+                log.exception("fetching events failed; retrying")
+                await asyncio.sleep(backoff)
+                continue
+            for partition, messages in batches.items():
+                if not await self._handle(partition, messages):
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    break
+            else:
+                backoff = 0.5
+
+    async def _handle(self, partition: TopicPartition, messages: list[Any]) -> bool:
+        try:
+            await self._dispatcher.dispatch([_record(message) for message in messages])
+            await self._consumer.commit({partition: messages[-1].offset + 1})
+        except Exception:
+            if self._stopping:
+                return False
+            # Not the event's fault (database or broker away): read the batch again later.
+            log.exception(
+                "handling a batch failed; it will be redelivered", partition=str(partition)
+            )
+            self._consumer.seek(partition, messages[0].offset)
+            return False
+        return True
+
+
+class LiveListener:
+    """Every replica sees every event of a topic from now on (no group, no offsets kept).
+
+    For live fan-out such as subscriptions, where each replica pushes to its own clients;
+    durable handling belongs in a `KafkaEventConsumer` instead.
+    """
+
+    def __init__(
+        self,
+        *,
+        bootstrap_servers: str,
+        topic: str,
+        on_event: Callable[[CloudEvent], Awaitable[None]],
+    ) -> None:
+        self._bootstrap_servers = bootstrap_servers
+        self._topic = topic
+        self._on_event = on_event
+        self._consumer: Any = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            client_id=f"live-{uuid.uuid4().hex[:8]}",
+        )
+        await self._consumer.start()
+        partitions = self._consumer.partitions_for_topic(self._topic)
+        if not partitions:
+            await self._consumer._client.force_metadata_update()
+            partitions = self._consumer.partitions_for_topic(self._topic) or set()
+        assigned = [TopicPartition(self._topic, number) for number in sorted(partitions)]
+        self._consumer.assign(assigned)
+        await self._consumer.seek_to_end(*assigned)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    async def run(self) -> None:
+        while not self._stopping:
+            try:
+                batches = await self._consumer.getmany(timeout_ms=500)
+            except Exception:
+                if self._stopping:
+                    return
+                log.exception("live listener fetch failed")
+                await asyncio.sleep(1)
+                continue
+            for messages in batches.values():
+                for message in messages:
+                    try:
+                        await self._on_event(from_kafka(_record(message)))
+                    except MalformedEvent:
+                        log.warning("live listener skipped a malformed message")

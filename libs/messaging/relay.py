@@ -1,0 +1,138 @@
+"""The outbox relay: publishes committed outbox rows to the broker and marks them published.
+
+Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on Postgres, so several replicas can run a
+relay on one table without publishing a row twice in the normal case. A relay killed between
+the broker's acknowledgement and the mark publishes that batch again on restart: delivery is
+at-least-once and the consumers' inbox makes the effect single.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import delete, select, update
+
+from libs.database import SessionFactory, dialect_name, session_scope
+from libs.messaging.envelope import CloudEvent, KafkaRecord, to_kafka
+from libs.messaging.tables import MessagingTables
+from libs.observability import EVENTS_PUBLISHED, RELAY_LAG, get_logger
+
+__all__ = ["OutboxRelay", "Publisher"]
+
+log = get_logger(__name__)
+
+
+class Publisher(Protocol):
+    async def publish(self, records: Sequence[KafkaRecord]) -> None:
+        """Send the records in order and return once the broker acknowledged all of them."""
+        ...
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        sessions: SessionFactory,
+        tables: MessagingTables,
+        publisher: Publisher,
+        batch_size: int = 500,
+        poll_seconds: float = 0.1,
+        keep_published: timedelta = timedelta(days=3),
+    ) -> None:
+        self._service = service
+        self._sessions = sessions
+        self._outbox = tables.outbox
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._keep_published = keep_published
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        """Called after a commit that emitted events, so they go out without waiting a poll."""
+        self._wakeup.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unpublished rows; returns how many were published."""
+        table = self._outbox
+        async with session_scope(self._sessions) as session:
+            query = (
+                select(table)
+                .where(table.c.published_at.is_(None))
+                .order_by(table.c.id)
+                .limit(self._batch_size)
+            )
+            if dialect_name(session) == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = (await session.execute(query)).mappings().all()
+            if not rows:
+                return 0
+            records = [
+                to_kafka(
+                    CloudEvent(
+                        id=row["event_id"],
+                        type=row["type"],
+                        source=row["source"],
+                        subject=row["subject"],
+                        time=row["time"],
+                        data=row["data"],
+                        correlation_id=row["correlation_id"],
+                    ),
+                    topic=row["topic"],
+                )
+                for row in rows
+            ]
+            await self._publisher.publish(records)
+            published_at = datetime.now(UTC)
+            await session.execute(
+                update(table)
+                .where(table.c.id.in_([row["id"] for row in rows]))
+                .values(published_at=published_at)
+            )
+        for row in rows:
+            RELAY_LAG.labels(self._service).observe(
+                (published_at - row["created_at"]).total_seconds()
+            )
+            EVENTS_PUBLISHED.labels(self._service, row["topic"]).inc()
+        return len(rows)
+
+    async def prune(self) -> int:
+        """Forget rows published long ago; they are kept a while for diagnosis only."""
+        cutoff = datetime.now(UTC) - self._keep_published
+        async with session_scope(self._sessions) as session:
+            result = await session.execute(
+                delete(self._outbox).where(self._outbox.c.published_at < cutoff)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def run(self) -> None:
+        """Publish until `stop`; broker or database outages are waited out, never fatal."""
+        backoff = self._poll_seconds
+        last_prune = datetime.min.replace(tzinfo=UTC)
+        while not self._stopping:
+            # Cleared before reading, so a wake-up during the batch is not lost.
+            self._wakeup.clear()
+            try:
+                published = await self.publish_pending()
+                backoff = self._poll_seconds
+                if datetime.now(UTC) - last_prune > timedelta(hours=1):
+                    await self.prune()
+                    last_prune = datetime.now(UTC)
+            except Exception:
+                log.exception("outbox relay failed; retrying", retry_in=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            if published < self._batch_size:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wakeup.set()

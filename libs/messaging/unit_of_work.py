@@ -1,0 +1,104 @@
+"""One database transaction that holds a state change and the events it causes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libs.clock import Clock
+from libs.database import SessionFactory
+from libs.messaging.envelope import CloudEvent, DomainEvent, encode_data
+from libs.messaging.tables import MessagingTables
+from libs.observability import correlation_id
+
+__all__ = ["UnitOfWork", "UnitOfWorkFactory"]
+
+
+class UnitOfWork:
+    """``async with uow: ...; await uow.commit()`` — leaving without commit rolls back.
+
+    `emit` writes the event to the outbox inside the same transaction, so either the change
+    and its events are both stored or neither is; the relay publishes them after commit.
+    """
+
+    def __init__(
+        self,
+        *,
+        sessions: SessionFactory,
+        tables: MessagingTables,
+        source: str,
+        clock: Clock,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._tables = tables
+        self._source = source
+        self.clock = clock
+        self._after_commit = after_commit
+        self._session: AsyncSession | None = None
+        self._emitted = 0
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        await self._session.begin()
+        self._emitted = 0
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            if session.in_transaction():
+                await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+
+    async def emit(self, event: DomainEvent) -> CloudEvent:
+        cloud_event = CloudEvent(
+            type=event.TYPE,
+            source=self._source,
+            subject=event.key,
+            time=self.clock.now(),
+            data=encode_data(event),
+            correlation_id=correlation_id.get(),
+        )
+        await self.session.execute(
+            self._tables.outbox.insert().values(
+                event_id=cloud_event.id,
+                topic=event.TOPIC,
+                type=cloud_event.type,
+                source=cloud_event.source,
+                subject=cloud_event.subject,
+                time=cloud_event.time,
+                data=cloud_event.data,
+                correlation_id=cloud_event.correlation_id,
+                # Wall time, not the injected clock: it measures relay lag.
+                created_at=datetime.now(UTC),
+            )
+        )
+        self._emitted += 1
+        return cloud_event
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self._emitted and self._after_commit is not None:
+            self._after_commit()
+        self._emitted = 0
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

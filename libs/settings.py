@@ -1,0 +1,100 @@
+"""Configuration from environment variables.
+
+`CommonSettings` (prefix ``SIGNA_``) holds what every process shares: the broker, the token
+issuer, production mode. Each service subclasses `ServiceSettings` with its own prefix
+(``SIGNA_SIGNING_`` ...) for its database, port and tunables. `load_settings` turns a validation
+error into a `ConfigurationError` that names every offending variable, so a mistyped value stops
+start-up with a message rather than a stack trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["CommonSettings", "ConfigurationError", "ServiceSettings", "load_settings"]
+
+
+class ConfigurationError(Exception):
+    """Raised at start-up when the environment does not describe a runnable process."""
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGNA_", extra="ignore")
+
+    production: bool = False
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # Tansu (the bundled broker) rejects InitProducerId; Apache Kafka should run with it on.
+    kafka_enable_idempotence: bool = False
+    kafka_topic_partitions: int = Field(default=4, ge=1, le=256)
+    jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
+    jwt_issuer: str = "https://signa.local/identity"
+    jwt_audience: str = "signa"
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _servers_have_ports(cls, value: str) -> str:
+        for server in value.split(","):
+            host, _, port = server.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"expected host:port[,host:port...], got {server!r}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+
+class ServiceSettings(BaseSettings):
+    """Base of each service's settings; subclasses set ``env_prefix`` and defaults."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = Field(ge=1, le=65535)
+    outbox_poll_seconds: float = Field(default=0.1, gt=0, le=10)
+    outbox_batch_size: int = Field(default=500, ge=1, le=5000)
+    consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    graphql_max_depth: int = Field(default=12, ge=2, le=50)
+    graphql_max_tokens: int = Field(default=2000, ge=100, le=100_000)
+    graphql_max_aliases: int = Field(default=30, ge=1, le=1000)
+    common: CommonSettings = Field(default_factory=CommonSettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError("expected a postgresql+asyncpg:// or sqlite+aiosqlite:// URL")
+        return value
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
+    """Build settings from the environment (and explicit overrides, for tests)."""
+    try:
+        return cls(**overrides)
+    except ValidationError as error:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        raise ConfigurationError(_describe(error, prefix)) from None
+
+
+def _describe(error: ValidationError, prefix: str) -> str:
+    lines = ["invalid configuration:"]
+    for problem in error.errors():
+        location = [str(part) for part in problem["loc"]]
+        if location and location[0] == "common":
+            name = "SIGNA_" + "_".join(location[1:]).upper()
+        else:
+            name = prefix + "_".join(location).upper()
+        lines.append(f"  {name}: {problem['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,121 @@
+"""``signa``: the command line for operators and developers.
+
+signa serve <service>            run one service (uvicorn, settings from the environment)
+signa migrate <service>          upgrade the service's database to the newest revision
+signa revision <service> -m MSG  autogenerate a migration from the service's tables
+signa sdl <service>              print the service's subgraph SDL (for composition in CI)
+signa admin create --username U --email E   the first system administrator
+signa dev                        the whole local stack (what ``make dev`` runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+from libs.settings import ConfigurationError, load_settings
+
+SERVICES = ("identity", "interventions", "signing", "alarms")
+
+
+def _app_module(service: str) -> ModuleType:
+    return importlib.import_module(f"services.{service}.app")
+
+
+def _settings_of(service: str):  # type: ignore[no-untyped-def]
+    module = importlib.import_module(f"services.{service}.settings")
+    return load_settings(getattr(module, f"{service.capitalize()}Settings"))
+
+
+def _serve(service: str) -> None:
+    import uvicorn
+
+    from libs.observability import configure_logging
+
+    settings = _settings_of(service)
+    configure_logging(
+        service=service, level=settings.common.log_level, json=settings.common.log_json
+    )
+    app = _app_module(service).create_app(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def _migrate(service: str) -> None:
+    from libs.migrations import upgrade_sync
+
+    definition = _app_module(service).DEFINITION
+    upgrade_sync(definition.migrations_dir, _settings_of(service).database_url, definition.metadata)
+
+
+def _revision(service: str, message: str) -> None:
+    from libs.migrations import make_revision, upgrade_sync
+
+    definition = _app_module(service).DEFINITION
+    scratch = Path(".signa") / f"revision-{service}.db"
+    scratch.unlink(missing_ok=True)
+    url = f"sqlite+aiosqlite:///{scratch}"
+    upgrade_sync(definition.migrations_dir, url, definition.metadata)
+    make_revision(definition.migrations_dir, url, definition.metadata, message)
+    scratch.unlink(missing_ok=True)
+
+
+def _sdl(service: str) -> None:
+    schema = _app_module(service).build_service_schema(_settings_of(service))
+    print(schema.as_str())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="signa", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("serve", "migrate", "sdl"):
+        commands.add_parser(name).add_argument("service", choices=SERVICES)
+    revision = commands.add_parser("revision")
+    revision.add_argument("service", choices=SERVICES)
+    revision.add_argument("-m", "--message", required=True)
+    admin = commands.add_parser("admin").add_subparsers(dest="admin_command", required=True)
+    create = admin.add_parser("create")
+    create.add_argument("--username", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", default="Systemförvaltare")
+    commands.add_parser("dev")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            _serve(args.service)
+        elif args.command == "migrate":
+            _migrate(args.service)
+        elif args.command == "revision":
+            _revision(args.service, args.message)
+        elif args.command == "sdl":
+            _sdl(args.service)
+        elif args.command == "admin":
+            from services.identity.bootstrap import create_first_admin
+
+            asyncio.run(
+                create_first_admin(username=args.username, email=args.email, name=args.name)
+            )
+        elif args.command == "dev":
+            from services.devstack import run_dev_stack
+
+            run_dev_stack()
+    except ConfigurationError as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""The signing service process: the one place its parts are wired together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from fastapi import FastAPI
+
+from libs.auth.verifier import KeySource
+from libs.clock import Clock
+from libs.graphql.schema import build_schema
+from libs.messaging.relay import Publisher
+from libs.runtime import ServiceDefinition, ServiceRuntime
+from libs.settings import load_settings
+from libs.web import create_service_app
+from services.signing import events
+from services.signing.graphql import Query
+from services.signing.settings import SigningSettings
+from services.signing.tables import INFRASTRUCTURE, Base
+
+__all__ = ["DEFINITION", "build_service_schema", "create_app"]
+
+DEFINITION = ServiceDefinition(
+    name="signing",
+    metadata=Base.metadata,
+    tables=INFRASTRUCTURE,
+    migrations_dir=Path(__file__).parent / "migrations",
+    publishes=[events.TOPIC],
+    consumes=[],
+)
+
+
+def build_service_schema(settings: SigningSettings) -> strawberry.federation.Schema:
+    return build_schema(query=Query, settings=settings)
+
+
+def create_app(
+    settings: SigningSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    keys: KeySource | None = None,
+    publisher: Publisher | None = None,
+) -> FastAPI:
+    settings = settings or load_settings(SigningSettings)
+    runtime = ServiceRuntime(
+        definition=DEFINITION, settings=settings, clock=clock, keys=keys, publisher=publisher
+    )
+    return create_service_app(runtime=runtime, schema=build_service_schema(settings))
