@@ -41,14 +41,18 @@ _S3_ACCESS_KEY = "signa-dev"
 _S3_SECRET_KEY = "signa-dev-secret"  # noqa: S105 - local dev credential, not a secret
 _TOPIC_ALREADY_EXISTS = 36
 
-# Consumer-group settings that make Tansu assign partitions quickly. Tansu holds a JoinGroup
-# open for about max(1 s, session_timeout_ms / 2) before assigning, and a rebalance when a
-# member joins takes about session_timeout_ms; with aiokafka's default 10 s session a lone
-# consumer waits 5 s for its partitions, with these about 1 s. Session timeouts below
-# ~1 s make Tansu expire members mid-rebalance (two members both own every partition).
+# Consumer-group settings that make Tansu 0.6 assign partitions quickly (measured):
+# * a JoinGroup is held for about max(1 s, session_timeout_ms / 2) before assignment, so with
+#   aiokafka's default 10 s session a lone consumer waits 5 s for partitions;
+# * a second member joining a live group waits about session_timeout_ms;
+# * the first member to join after the only member left waits ~1.7 x session_timeout_ms
+#   (18 s with the default!), apparently because the departed member lingers.
+# With 1000/100 every one of these is ~1-2 s. 500 ms is too short: members expire mid-rebalance
+# and both own every partition. Long event-loop stalls (>1 s) will cause rebalances; use
+# larger values (e.g. 3000/300) for services doing heavy work between polls.
 FAST_CONSUMER_GROUP_CONFIG: dict[str, int] = {
-    "session_timeout_ms": 2000,
-    "heartbeat_interval_ms": 200,
+    "session_timeout_ms": 1000,
+    "heartbeat_interval_ms": 100,
 }
 # SeaweedFS derives gRPC ports as HTTP port + 10000; its embedded maintenance worker
 # ignores -admin.port.grpc and always dials admin.port + 10000, so that pair must be free.

@@ -135,8 +135,10 @@ class KafkaEventConsumer:
             group_id=group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            session_timeout_ms=10000,
-            heartbeat_interval_ms=1000,
+            # Tansu assigns partitions after about half the session timeout and rebalances in
+            # about one; 2 s keeps start-up and fail-over quick (below ~1 s it misbehaves).
+            session_timeout_ms=2000,
+            heartbeat_interval_ms=200,
         )
         self._stopping = False
 

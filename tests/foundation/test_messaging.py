@@ -1,0 +1,198 @@
+"""Outbox → real broker → inbox: the delivery rules of DESIGN §4, on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import select
+
+from libs.messaging.envelope import CloudEvent, KafkaRecord, encode_data, to_kafka
+from libs.messaging.kafka import KafkaPublisher
+from libs.runtime import ServiceDefinition, ServiceRuntime
+from libs.settings import ServiceSettings
+from tests.foundation.conftest import HANDLERS, INFRA, TOPIC, Counted, Poison, counters, metadata
+
+DEFINITION = ServiceDefinition(
+    name="counting",
+    metadata=metadata,
+    tables=INFRA,
+    migrations_dir=Path("unused"),
+    publishes=[TOPIC],
+    consumes=[TOPIC],
+    handlers=HANDLERS,
+)
+
+
+@asynccontextmanager
+async def running(url, common_settings, **kwargs) -> AsyncIterator[ServiceRuntime]:
+    settings = ServiceSettings(database_url=url, port=1, common=common_settings, **kwargs)
+    runtime = ServiceRuntime(definition=DEFINITION, settings=settings)
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
+async def read_topic(bootstrap: str, topic: str, *, at_least: int, timeout: float = 10) -> list:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    messages = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            messages.extend(m for part in batch.values() for m in part)
+            if len(messages) >= at_least:
+                # Linger briefly: anything extra would be a bug the caller should see.
+                batch = await consumer.getmany(timeout_ms=500)
+                messages.extend(m for part in batch.values() for m in part)
+                break
+    finally:
+        await consumer.stop()
+    return messages
+
+
+async def wait_for_counter(runtime: ServiceRuntime, counter_id: str, *, timeout: float = 15):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        async with runtime.sessions() as session:
+            row = (
+                await session.execute(select(counters).where(counters.c.counter_id == counter_id))
+            ).first()
+        if row is not None:
+            return row
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"counter {counter_id} never appeared")
+
+
+def ce_headers(message) -> dict[str, str]:
+    return {name: value.decode() for name, value in message.headers}
+
+
+async def test_state_change_and_event_commit_together_and_rollback_publishes_nothing(
+    counting_db, common_settings, broker
+):
+    async with running(counting_db, common_settings) as runtime:
+        async with runtime.unit_of_work() as uow:
+            await uow.session.execute(
+                counters.insert().values(counter_id="kept", total=0, handled=0)
+            )
+            await uow.emit(Counted(counter_id="kept", amount=1))
+            await uow.commit()
+        async with runtime.unit_of_work() as uow:
+            await uow.session.execute(
+                counters.insert().values(counter_id="rolled-back", total=0, handled=0)
+            )
+            await uow.emit(Counted(counter_id="rolled-back", amount=1))
+            # leaving without commit rolls back both the row and the event
+
+        messages = await read_topic(broker.bootstrap_servers, TOPIC, at_least=1)
+        async with runtime.sessions() as session:
+            stored = set((await session.execute(select(counters.c.counter_id))).scalars())
+
+    assert [m.key for m in messages] == [b"kept"]
+    headers = ce_headers(messages[0])
+    assert headers["ce_type"] == Counted.TYPE
+    assert headers["ce_specversion"] == "1.0"
+    assert headers["ce_source"] == "/signa/counting"
+    assert stored == {"kept"}
+
+
+async def test_an_event_delivered_twice_has_one_effect(counting_db, common_settings, broker):
+    event = CloudEvent(
+        type=Counted.TYPE,
+        source="/test",
+        subject="twice",
+        time=datetime.now(UTC),
+        data=encode_data(Counted(counter_id="twice", amount=5)),
+    )
+    publisher = KafkaPublisher(bootstrap_servers=broker.bootstrap_servers, enable_idempotence=False)
+    async with running(counting_db, common_settings) as runtime:
+        await publisher.start()
+        try:
+            record = to_kafka(event, topic=TOPIC)
+            await publisher.publish([record, record])
+            await publisher.publish([record])
+        finally:
+            await publisher.stop()
+        await wait_for_counter(runtime, "twice")
+        await asyncio.sleep(1.0)  # give the redeliveries time to (not) count again
+        row = await wait_for_counter(runtime, "twice")
+    assert (row.total, row.handled) == (5, 1)
+
+
+class CrashAfterPublish:
+    """Publishes, then fails as if the relay died before marking the rows published."""
+
+    def __init__(self, inner: KafkaPublisher) -> None:
+        self.inner = inner
+        self.crashes_left = 1
+
+    async def publish(self, records: Sequence[KafkaRecord]) -> None:
+        await self.inner.publish(records)
+        if self.crashes_left:
+            self.crashes_left -= 1
+            raise ConnectionError("relay died between publish and mark")
+
+
+async def test_relay_dying_between_publish_and_mark_republishes_with_single_effect(
+    counting_db, common_settings, broker
+):
+    inner = KafkaPublisher(bootstrap_servers=broker.bootstrap_servers, enable_idempotence=False)
+    await inner.start()
+    settings = ServiceSettings(database_url=counting_db, port=1, common=common_settings)
+    producer_side = ServiceRuntime(
+        definition=ServiceDefinition(
+            name="producer",
+            metadata=metadata,
+            tables=INFRA,
+            migrations_dir=Path("unused"),
+            publishes=[TOPIC],
+        ),
+        settings=settings,
+        publisher=CrashAfterPublish(inner),
+    )
+    try:
+        await producer_side.start()
+        async with producer_side.unit_of_work() as uow:
+            await uow.emit(Counted(counter_id="relayed", amount=3))
+            await uow.commit()
+        copies = await read_topic(broker.bootstrap_servers, TOPIC, at_least=2)
+        async with running(counting_db, common_settings) as consumer_side:
+            row = await wait_for_counter(consumer_side, "relayed")
+            await asyncio.sleep(1.0)
+            row = await wait_for_counter(consumer_side, "relayed")
+    finally:
+        await producer_side.stop()
+        await inner.stop()
+    assert len(copies) == 2, "the relay should have published the batch again"
+    assert ce_headers(copies[0])["ce_id"] == ce_headers(copies[1])["ce_id"]
+    assert (row.total, row.handled) == (3, 1)
+
+
+async def test_poison_message_goes_to_dlq_with_its_error_and_later_messages_are_handled(
+    counting_db, common_settings, broker
+):
+    async with running(counting_db, common_settings, consumer_max_attempts=2) as runtime:
+        async with runtime.unit_of_work() as uow:
+            await uow.emit(Counted(counter_id="before", amount=1))
+            await uow.emit(Poison(counter_id="before"))
+            await uow.emit(Counted(counter_id="after", amount=2))
+            await uow.commit()
+        dead = await read_topic(broker.bootstrap_servers, f"{TOPIC}.dlq", at_least=1)
+        after = await wait_for_counter(runtime, "after")
+        before = await wait_for_counter(runtime, "before")
+    assert len(dead) == 1
+    headers = ce_headers(dead[0])
+    assert headers["ce_type"] == Poison.TYPE
+    assert "cannot digest before" in headers["dlq_error"]
+    assert headers["dlq_consumer"] == "counting"
+    assert (before.total, after.total) == (1, 2)
