@@ -31,29 +31,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
 HOST = "127.0.0.1"
 BUCKET = "tansu"
 # Fixed development credentials: SeaweedFS enables S3 auth with whatever keys it is given
 # and Tansu must present the same ones. Nothing here is reachable from outside 127.0.0.1.
 _S3_ACCESS_KEY = "signa-dev"
 _S3_SECRET_KEY = "signa-dev-secret"  # noqa: S105 - local dev credential, not a secret
-_TOPIC_ALREADY_EXISTS = 36
 
-# Consumer-group settings that make Tansu 0.6 assign partitions quickly (measured):
-# * a JoinGroup is held for about max(1 s, session_timeout_ms / 2) before assignment, so with
-#   aiokafka's default 10 s session a lone consumer waits 5 s for partitions;
-# * a second member joining a live group waits about session_timeout_ms;
-# * the first member to join after the only member left waits ~1.7 x session_timeout_ms
-#   (18 s with the default!), apparently because the departed member lingers.
-# With 1000/100 every one of these is ~1-2 s. 500 ms is too short: members expire mid-rebalance
-# and both own every partition. Long event-loop stalls (>1 s) will cause rebalances; use
-# larger values (e.g. 3000/300) for services doing heavy work between polls.
-FAST_CONSUMER_GROUP_CONFIG: dict[str, int] = {
-    "session_timeout_ms": 1000,
-    "heartbeat_interval_ms": 100,
-}
 # SeaweedFS derives gRPC ports as HTTP port + 10000; its embedded maintenance worker
 # ignores -admin.port.grpc and always dials admin.port + 10000, so that pair must be free.
 _GRPC_OFFSET = 10000
@@ -367,27 +351,3 @@ class BrokerProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-async def ensure_topics(bootstrap_servers: str, topics: list[str], partitions: int = 3) -> None:
-    """Create ``topics`` with ``partitions`` partitions; topics that already exist are kept.
-
-    Tansu 0.6 supports CreateTopics (existing topics answer TOPIC_ALREADY_EXISTS, which is
-    fine here). It also auto-creates an unknown topic on first produce, but with its own
-    default partition count, so create topics explicitly before producing to them.
-    """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        response = await admin.create_topics(
-            [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in topics]
-        )
-    finally:
-        await admin.close()
-    failures = [
-        f"{topic}: {code} {message}"
-        for topic, code, message in response.topic_errors
-        if code not in (0, _TOPIC_ALREADY_EXISTS)
-    ]
-    if failures:
-        raise BrokerError("create_topics failed: " + "; ".join(failures))

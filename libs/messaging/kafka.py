@@ -3,46 +3,61 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 
 from libs.messaging.dispatcher import EventDispatcher
 from libs.messaging.envelope import CloudEvent, KafkaRecord, MalformedEvent, from_kafka
 from libs.observability import get_logger
 
-__all__ = ["KafkaEventConsumer", "KafkaPublisher", "LiveListener", "ensure_topics"]
+__all__ = [
+    "CONSUMER_GROUP_TIMING",
+    "KafkaEventConsumer",
+    "KafkaPublisher",
+    "LiveListener",
+    "ensure_topics",
+]
 
 log = get_logger(__name__)
+
+
+# Tansu holds a JoinGroup open for about max(1 s, session timeout / 2) before assigning
+# partitions, and a member joining a live group waits about one session timeout; aiokafka's
+# default 10 s would leave a starting consumer idle for 5-18 s. Below ~1 s Tansu expires members
+# mid-rebalance (two members then both own every partition).
+CONSUMER_GROUP_TIMING: dict[str, int] = {"session_timeout_ms": 2000, "heartbeat_interval_ms": 200}
+
+_TOPIC_ALREADY_EXISTS = 36
 
 
 async def ensure_topics(
     bootstrap_servers: str, topics: Iterable[str], *, partitions: int = 4
 ) -> None:
-    """Create the topics (and their ``.dlq`` twins) that do not exist yet."""
+    """Create the topics and their ``.dlq`` twins; existing ones are kept as they are.
+
+    Brokers also auto-create a topic on first produce, but with their default partition
+    count, so topics are created explicitly to get the count we mean.
+    """
     wanted = sorted({name for topic in topics for name in (topic, f"{topic}.dlq")})
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
-        existing = set(await admin.list_topics())
-        missing = [name for name in wanted if name not in existing]
-        if not missing:
-            return
-        # Another process may create one between our list and create; that is fine.
-        with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(
-                [
-                    NewTopic(name, num_partitions=partitions, replication_factor=1)
-                    for name in missing
-                ]
-            )
+        response = await admin.create_topics(
+            [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in wanted]
+        )
     finally:
         await admin.close()
+    failures = [
+        f"{topic}: {code} {message}"
+        for topic, code, message in response.topic_errors
+        if code not in (0, _TOPIC_ALREADY_EXISTS)
+    ]
+    if failures:
+        raise RuntimeError("creating topics failed: " + "; ".join(failures))
 
 
 class KafkaPublisher:
@@ -135,10 +150,7 @@ class KafkaEventConsumer:
             group_id=group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            # Tansu assigns partitions after about half the session timeout and rebalances in
-            # about one; 2 s keeps start-up and fail-over quick (below ~1 s it misbehaves).
-            session_timeout_ms=2000,
-            heartbeat_interval_ms=200,
+            **CONSUMER_GROUP_TIMING,
         )
         self._stopping = False
 

@@ -13,7 +13,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from libs.devstack.broker import FAST_CONSUMER_GROUP_CONFIG, BrokerProcess, ensure_topics
+from libs.devstack.broker import BrokerProcess
+from libs.messaging.kafka import CONSUMER_GROUP_TIMING, ensure_topics
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ async def consumer(
         group_id=group,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
-        **FAST_CONSUMER_GROUP_CONFIG,
+        **CONSUMER_GROUP_TIMING,
     )
     await c.start()
     try:
@@ -56,10 +57,10 @@ async def consumer(
         await c.stop()
 
 
-async def fetch(c: AIOKafkaConsumer, count: int, timeout: float = 15.0) -> list[Any]:
-    """Read exactly ``count`` records (or fail), in offset order per partition."""
+async def fetch(c: AIOKafkaConsumer, count: int) -> list[Any]:
+    """Read exactly ``count`` records (or fail within 15 s), in offset order per partition."""
     records: list[Any] = []
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(15):
         while len(records) < count:
             batch = await c.getmany(timeout_ms=200, max_records=count - len(records))
             for partition_records in batch.values():
