@@ -5,7 +5,8 @@
 // See README.md for the environment variables.
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
-import { getOperationAST } from 'graphql';
+import { getOperationAST, parse } from 'graphql';
+import { readFileSync } from 'node:fs';
 import { Store, useRateLimiter, type Identity } from '@envelop/rate-limiter';
 import { fileURLToPath } from 'node:url';
 
@@ -34,7 +35,6 @@ const loginRateMax = intEnv('SIGNA_LOGIN_RATE_LIMIT', 10); // attempts per windo
 const loginRateWindowMs = intEnv('SIGNA_LOGIN_RATE_WINDOW_MS', 60_000);
 
 // Default: gateway/supergraph.graphql next to this file, whatever the cwd.
-// A path given on the command line (`hive-gateway supergraph FILE`) wins.
 const supergraphPath = env.SIGNA_SUPERGRAPH || fileURLToPath(new URL('./supergraph.graphql', import.meta.url));
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -192,8 +192,35 @@ function useLoginRateLimit() {
   });
 }
 
+/**
+ * The supergraph is given to the gateway as a loader function, not as a path.
+ * Given a path (in the config or as `hive-gateway supergraph FILE`), the CLI
+ * watches the file and reloads it on every change event: a reload that reads
+ * a half-written file kills the gateway process (seen with 2.15.1), and
+ * replacing the file by a rename just stops the watch. This loader reads the
+ * file when the gateway (re)loads its schema; an unreadable or unparsable file
+ * fails the start, and later on keeps the last good supergraph.
+ */
+let lastGoodSupergraph: string | undefined;
+function loadSupergraph(ctx: { log: { warn(attrs: object, msg: string): void } }): string {
+  try {
+    const sdl = readFileSync(supergraphPath, 'utf8');
+    parse(sdl); // reject a truncated / broken file before the gateway sees it
+    lastGoodSupergraph = sdl;
+    return sdl;
+  } catch (err) {
+    if (lastGoodSupergraph === undefined) {
+      throw new Error(`cannot load supergraph ${supergraphPath}: ${(err as Error).message}`);
+    }
+    ctx.log.warn({ path: supergraphPath, err: (err as Error).message }, 'cannot reload the supergraph; keeping the previous one');
+    return lastGoodSupergraph;
+  }
+}
+
 export const gatewayConfig = defineConfig({
-  supergraph: supergraphPath,
+  supergraph: loadSupergraph,
+  // How often loadSupergraph is called again (the CLI's minimum is 10 s).
+  pollingInterval: intEnv('SIGNA_SUPERGRAPH_POLL_MS', 10_000),
   host,
   port,
   // One process: the in-memory rate-limit store is per process.
