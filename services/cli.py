@@ -21,6 +21,7 @@ from types import ModuleType
 from libs.settings import ConfigurationError, load_settings
 
 SERVICES = ("identity", "interventions", "signing", "alarms")
+GATEWAY_DIR = Path(__file__).resolve().parent.parent / "gateway"
 
 
 def _app_module(service: str) -> ModuleType:
@@ -76,6 +77,30 @@ def _sdl(service: str) -> None:
     print(schema.as_str())
 
 
+def subgraph_urls() -> dict[str, str]:
+    """Where the gateway reaches each subgraph, from each service's host and port settings."""
+    urls = {}
+    for service in SERVICES:
+        settings = _settings_of(service)
+        urls[service] = f"http://{settings.host}:{settings.port}/graphql"
+    return urls
+
+
+def compose(*, out: Path, urls: dict[str, str], check: bool = False) -> int:
+    """Compose the supergraph from SDL exported in-process (no servers needed)."""
+    import os
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as sdl_dir:
+        for service in SERVICES:
+            schema = _app_module(service).build_service_schema(_settings_of(service))
+            (Path(sdl_dir) / f"{service}.graphql").write_text(schema.as_str() + "\n")
+        argv = ["node", str(GATEWAY_DIR / "compose.mjs"), "--sdl-dir", sdl_dir, "--out", str(out)]
+        env = {**os.environ, "SIGNA_SUBGRAPHS": ",".join(f"{k}={v}" for k, v in urls.items())}
+        return subprocess.run([*argv, *(["--check"] if check else [])], env=env).returncode  # noqa: S603
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="signa", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -91,6 +116,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     create.add_argument("--username", required=True)
     create.add_argument("--email", required=True)
     create.add_argument("--name", default="Systemförvaltare")
+    composing = commands.add_parser("compose")
+    composing.add_argument("--check", action="store_true")
+    composing.add_argument("--out", type=Path, default=GATEWAY_DIR / "supergraph.graphql")
     commands.add_parser("dev")
     args = parser.parse_args(argv)
     try:
@@ -102,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             _revision(args.service, args.message)
         elif args.command == "sdl":
             _sdl(args.service)
+        elif args.command == "compose":
+            raise SystemExit(compose(out=args.out, urls=subgraph_urls(), check=args.check))
         elif args.command == "admin":
             from services.identity.bootstrap import create_first_admin
 

