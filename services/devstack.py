@@ -101,9 +101,8 @@ class DevStack:
         )
         self.broker.start()
         self.env["SIGNA_KAFKA_BOOTSTRAP_SERVERS"] = self.broker.bootstrap_servers
-        _say(
-            f"broker         ready at {self.broker.bootstrap_servers} (Tansu, durable in {self.root / 'broker'})"
-        )
+        where = self.root / "broker"
+        _say(f"broker         ready at {self.broker.bootstrap_servers} (Tansu, durable in {where})")
 
     def _start_mail_sink(self) -> None:
         from services.identity.mail_sink import MailSink

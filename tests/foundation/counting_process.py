@@ -14,7 +14,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from sqlalchemy import Column, MetaData, String, Table
+from sqlalchemy import Column, String, Table
 
 from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import CommonSettings, ServiceSettings
