@@ -1,10 +1,254 @@
-"""The signing subgraph: types, queries and mutations of the public graph this service owns."""
+"""The signing subgraph: types, queries and mutations of the public graph this service owns.
+
+Domain errors are translated to client errors here and nowhere else (`client_error`).
+``Occurrence`` belongs to interventions; this subgraph adds ``signature`` to it. ``User`` and
+``Intervention`` are references to entities other subgraphs resolve.
+"""
 
 from __future__ import annotations
 
-import strawberry
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 
-__all__ = ["Query"]
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
+from strawberry.types import Info
+
+from libs.graphql.context import ServiceContext
+from libs.graphql.errors import BadUserInput, ClientError, Conflict, Forbidden, NotFound
+from libs.runtime import ServiceRuntime
+from services.signing import domain, handlers
+from services.signing.handlers import SignCommand, Signing, SignPrnCommand
+
+__all__ = ["Mutation", "Query", "SigningContext", "client_error", "entity_types"]
+
+MAX_PAGE = 100
+
+# Registering the domain enums keeps one definition; SigningStatus must match other subgraphs'.
+strawberry.enum(domain.SigningStatus, name="SigningStatus")
+strawberry.enum(
+    domain.Timing,
+    name="SignatureTiming",
+    description="performedAt against the window [windowStart, windowEnd); at windowEnd is LATE.",
+)
+SigningStatus = domain.SigningStatus
+# References to entities other subgraphs own and resolve.
+REFERENCE = [Key(fields=FieldSet("id"), resolvable=False)]
+
+
+class SigningContext(ServiceContext):
+    """The request context: the use cases' dependencies and a per-request signature loader."""
+
+    def __init__(self, *, runtime: ServiceRuntime, signing: Signing) -> None:
+        super().__init__(runtime=runtime)
+        self.signing = signing
+        self.current_signature: DataLoader[str, domain.Signature | None] = DataLoader(
+            load_fn=self._load_current
+        )
+
+    async def _load_current(self, occurrence_ids: list[str]) -> list[domain.Signature | None]:
+        # The worklist asks for many occurrences at once: one query and one access-log entry
+        # per care recipient, not one per occurrence.
+        found = await handlers.current_signatures(
+            occurrence_ids, principal=await self.principal(), signing=self.signing
+        )
+        return [found.get(occurrence_id) for occurrence_id in occurrence_ids]
+
+
+def _context(info: Info[Any, Any]) -> SigningContext:
+    context = info.context
+    assert isinstance(context, SigningContext)
+    return context
+
+
+def client_error(error: domain.SigningError) -> ClientError | None:
+    """The client-facing error for a domain error; None for ones that must stay masked."""
+    if isinstance(error, domain.InvalidSigning):
+        return BadUserInput(error.message)
+    if isinstance(error, domain.NotFound):
+        return NotFound(error.message)
+    if isinstance(error, domain.AlreadySigned | domain.KeyReused):
+        return Conflict(error.message, existingSignatureId=error.existing_signature_id)
+    if isinstance(error, domain.OccurrenceClosed | domain.AlreadyAnnulled | domain.NotDeviating):
+        return Conflict(error.message)
+    if isinstance(error, domain.NotAllowed):
+        return Forbidden(error.message)
+    return None
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except domain.SigningError as error:
+        translated = client_error(error)
+        if translated is None:
+            raise
+        raise translated from error
+
+
+@strawberry.federation.type(keys=REFERENCE)
+class User:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(keys=REFERENCE)
+class Intervention:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(keys=["id"])
+class Occurrence:
+    id: strawberry.ID
+
+    @strawberry.field(description="The current signature; null while unsigned or annulled.")
+    async def signature(self, info: Info[Any, Any]) -> Signature | None:
+        loaded = await _context(info).current_signature.load(str(self.id))
+        return Signature.from_domain(loaded) if loaded else None
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Occurrence:
+        return cls(id=id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Signature:
+    id: strawberry.ID
+    occurrence: Occurrence | None = strawberry.field(
+        description="The signed occurrence; null for a PRN signing, which has none."
+    )
+    intervention: Intervention
+    prn: bool
+    status: SigningStatus
+    note: str | None
+    signed_by: User
+    signed_at: datetime = strawberry.field(description="Server time of signing.")
+    performed_at: datetime = strawberry.field(description="The phone's time of performing.")
+    timing: domain.Timing | None = strawberry.field(description="Null for PRN signatures.")
+    documented_at: datetime | None
+    documented_by: User | None
+    annulled: bool
+    annulled_at: datetime | None
+    annulled_by: User | None
+    annul_reason: str | None
+
+    @classmethod
+    def from_domain(cls, signature: domain.Signature) -> Signature:
+        return cls(
+            id=strawberry.ID(signature.signature_id),
+            occurrence=(
+                Occurrence(id=strawberry.ID(signature.occurrence_id))
+                if signature.occurrence_id
+                else None
+            ),
+            intervention=Intervention(id=strawberry.ID(signature.intervention_id)),
+            prn=signature.prn,
+            status=signature.status,
+            note=signature.note,
+            signed_by=User(id=strawberry.ID(signature.signed_by)),
+            signed_at=signature.signed_at,
+            performed_at=signature.performed_at,
+            timing=signature.timing,
+            documented_at=signature.documented_at,
+            documented_by=_user(signature.documented_by),
+            annulled=signature.annulled,
+            annulled_at=signature.annulled_at,
+            annulled_by=_user(signature.annulled_by),
+            annul_reason=signature.annul_reason,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Signature | None:
+        context = _context(info)
+        found = await handlers.visible_signature(
+            str(id), principal=await context.principal(), signing=context.signing
+        )
+        return cls.from_domain(found) if found else None
+
+
+def _user(user_id: str | None) -> User | None:
+    return User(id=strawberry.ID(user_id)) if user_id else None
+
+
+@strawberry.input
+class SignInput:
+    occurrence_id: strawberry.ID
+    status: SigningStatus
+    performed_at: datetime = strawberry.field(description="The phone's time, with offset.")
+    idempotency_key: str = strawberry.field(
+        description="Made by the phone per signing; a retry with the same key is the same one."
+    )
+    note: str | None = strawberry.field(
+        default=None, description="Required for NOT_DONE, NOT_HOME and DECLINED."
+    )
+
+    def to_command(self) -> SignCommand:
+        return SignCommand(
+            occurrence_id=str(self.occurrence_id),
+            status=self.status,
+            note=self.note,
+            performed_at=self.performed_at,
+            idempotency_key=self.idempotency_key,
+        )
+
+
+@strawberry.input
+class SignPrnInput:
+    intervention_id: strawberry.ID
+    status: SigningStatus
+    performed_at: datetime
+    idempotency_key: str
+    note: str | None = None
+
+    def to_command(self) -> SignPrnCommand:
+        return SignPrnCommand(
+            intervention_id=str(self.intervention_id),
+            status=self.status,
+            note=self.note,
+            performed_at=self.performed_at,
+            idempotency_key=self.idempotency_key,
+        )
+
+
+@strawberry.type
+class SignError:
+    code: str
+    message: str
+    existing_signature_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class SignResult:
+    idempotency_key: str
+    occurrence_id: strawberry.ID
+    signature: Signature | None = None
+    error: SignError | None = None
+
+    @classmethod
+    def from_result(cls, result: handlers.SignResult) -> SignResult:
+        command = result.command
+        outcome = cls(
+            idempotency_key=command.idempotency_key,
+            occurrence_id=strawberry.ID(command.occurrence_id),
+        )
+        if result.signature is not None:
+            outcome.signature = Signature.from_domain(result.signature)
+        if result.error is not None:
+            translated = client_error(result.error)
+            outcome.error = (
+                SignError(
+                    code=str(translated.extensions["code"]),
+                    message=translated.message,
+                    existing_signature_id=translated.extensions.get("existingSignatureId"),
+                )
+                if translated
+                else SignError(code="INTERNAL_SERVER_ERROR", message="Unexpected error.")
+            )
+        return outcome
 
 
 @strawberry.type
@@ -12,3 +256,104 @@ class Query:
     @strawberry.field(description="The name of the subgraph answering; a liveness probe.")
     def signing_service(self) -> str:
         return "signing"
+
+    @strawberry.field(description="Every signature of an occurrence, annulled ones included.")
+    async def signature_history(
+        self, info: Info[Any, Any], occurrence_id: strawberry.ID
+    ) -> list[Signature]:
+        context = _context(info)
+        with _translated():
+            found = await handlers.signature_history(
+                str(occurrence_id), principal=await context.principal(), signing=context.signing
+            )
+        return [Signature.from_domain(signature) for signature in found]
+
+    @strawberry.field
+    async def signature(self, info: Info[Any, Any], id: strawberry.ID) -> Signature | None:
+        context = _context(info)
+        found = await handlers.visible_signature(
+            str(id), principal=await context.principal(), signing=context.signing
+        )
+        return Signature.from_domain(found) if found else None
+
+    @strawberry.field(description="PRN signings of an intervention, newest first.")
+    async def prn_signatures(
+        self, info: Info[Any, Any], intervention_id: strawberry.ID, first: int = 50
+    ) -> list[Signature]:
+        context = _context(info)
+        with _translated():
+            found = await handlers.prn_signatures(
+                str(intervention_id),
+                limit=max(1, min(first, MAX_PAGE)),
+                principal=await context.principal(),
+                signing=context.signing,
+            )
+        return [Signature.from_domain(signature) for signature in found]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def sign(self, info: Info[Any, Any], input: SignInput) -> Signature:
+        context = _context(info)
+        with _translated():
+            signature = await handlers.sign(
+                input.to_command(), principal=await context.principal(), signing=context.signing
+            )
+        return Signature.from_domain(signature)
+
+    @strawberry.mutation
+    async def sign_prn(self, info: Info[Any, Any], input: SignPrnInput) -> Signature:
+        context = _context(info)
+        with _translated():
+            signature = await handlers.sign_prn(
+                input.to_command(), principal=await context.principal(), signing=context.signing
+            )
+        return Signature.from_domain(signature)
+
+    @strawberry.mutation(description="An offline phone catching up: a result per item.")
+    async def sync_signatures(
+        self, info: Info[Any, Any], inputs: list[SignInput]
+    ) -> list[SignResult]:
+        context = _context(info)
+        principal = await context.principal()
+        with _translated():
+            commands = _commands(inputs, limit=context.signing.sync_max_items)
+            results = await handlers.sync(commands, principal=principal, signing=context.signing)
+        return [SignResult.from_result(result) for result in results]
+
+    @strawberry.mutation
+    async def annul_signature(
+        self, info: Info[Any, Any], signature_id: strawberry.ID, reason: str
+    ) -> Signature:
+        context = _context(info)
+        with _translated():
+            signature = await handlers.annul(
+                str(signature_id),
+                reason=reason,
+                principal=await context.principal(),
+                signing=context.signing,
+            )
+        return Signature.from_domain(signature)
+
+    @strawberry.mutation
+    async def confirm_documented(
+        self, info: Info[Any, Any], signature_id: strawberry.ID
+    ) -> Signature:
+        context = _context(info)
+        with _translated():
+            signature = await handlers.confirm_documented(
+                str(signature_id), principal=await context.principal(), signing=context.signing
+            )
+        return Signature.from_domain(signature)
+
+
+def _commands(inputs: Sequence[SignInput], *, limit: int) -> list[SignCommand]:
+    if len(inputs) > limit:
+        raise domain.InvalidSigning(f"at most {limit} signatures per sync")
+    return [item.to_command() for item in inputs]
+
+
+def entity_types() -> list[type]:
+    """Types the schema must know though no root field returns them directly."""
+    return [Occurrence, User, Intervention]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from libs.settings import ServiceSettings
+from services.signing.domain import SigningPolicy
 
 __all__ = ["SigningSettings"]
 
@@ -14,3 +18,20 @@ class SigningSettings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///.signa/signing.db"
     port: int = 8103
+    # How far the phone's performedAt may lie before / after the server's signedAt.
+    performed_back: timedelta = timedelta(hours=24)
+    performed_ahead: timedelta = timedelta(minutes=2)
+    # How long after signing the signer may annul their own signature.
+    annul_limit: timedelta = timedelta(hours=24)
+    # A phone may sign an occurrence before its OccurrenceScheduled reached us; wait this long.
+    occurrence_wait_seconds: float = Field(default=3.0, ge=0, le=30)
+    sync_max_items: int = Field(default=200, ge=1, le=1000)
+    # Offline items for different occurrences are stored side by side, this many at a time.
+    sync_parallelism: int = Field(default=6, ge=1, le=32)
+
+    def policy(self) -> SigningPolicy:
+        return SigningPolicy(
+            performed_back=self.performed_back,
+            performed_ahead=self.performed_ahead,
+            annul_limit=self.annul_limit,
+        )

@@ -1,0 +1,281 @@
+"""The rules of signing, free of I/O: statuses, timing, accepted device time, annulment.
+
+Errors a caller can cause are named here and translated once, in ``graphql.py``:
+
+    SigningError
+    ├── InvalidSigning        bad input (note missing, device time out of range ...)
+    ├── NotFound              no such record, or one in a unit the caller may not see
+    ├── AlreadySigned         the occurrence has an active signature (names it)
+    ├── OccurrenceClosed      the occurrence was cancelled, or the PRN intervention is not active
+    ├── KeyReused             an idempotency key sent again with a different signing
+    ├── AlreadyAnnulled
+    ├── NotDeviating          confirmDocumented on a DONE signature
+    └── NotAllowed            known record, but this caller may not do that to it
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from libs.auth.principal import Principal, Role
+
+__all__ = [
+    "MAX_IDEMPOTENCY_KEY",
+    "MAX_NOTE",
+    "MAX_REASON",
+    "SIGNING_ROLES",
+    "AlreadyAnnulled",
+    "AlreadySigned",
+    "Intervention",
+    "InvalidSigning",
+    "KeyReused",
+    "NotAllowed",
+    "NotDeviating",
+    "NotFound",
+    "Occurrence",
+    "OccurrenceClosed",
+    "Signature",
+    "SigningError",
+    "SigningPolicy",
+    "SigningStatus",
+    "Timing",
+    "check_annul_permission",
+    "check_idempotency_key",
+    "check_performed_at",
+    "clean_note",
+    "clean_reason",
+    "judge_timing",
+    "may_sign_in",
+    "require_offset",
+]
+
+MAX_NOTE = 4000
+MAX_REASON = 1000
+MAX_IDEMPOTENCY_KEY = 100
+
+# DESIGN §5: who may sign, annul their own and confirm documentation in a unit.
+SIGNING_ROLES = (Role.CARE_STAFF, Role.SOL_ADMIN, Role.UNIT_MANAGER)
+
+
+class SigningStatus(StrEnum):
+    DONE = "DONE"
+    NOT_DONE = "NOT_DONE"
+    NOT_HOME = "NOT_HOME"
+    DECLINED = "DECLINED"
+
+    @property
+    def deviating(self) -> bool:
+        return self is not SigningStatus.DONE
+
+
+class Timing(StrEnum):
+    ON_TIME = "ON_TIME"
+    EARLY = "EARLY"
+    LATE = "LATE"
+
+
+class SigningError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidSigning(SigningError):
+    pass
+
+
+class NotFound(SigningError):
+    pass
+
+
+class AlreadySigned(SigningError):
+    def __init__(self, *, existing_signature_id: str) -> None:
+        super().__init__("the occurrence is already signed; annul that signature first")
+        self.existing_signature_id = existing_signature_id
+
+
+class OccurrenceClosed(SigningError):
+    pass
+
+
+class KeyReused(SigningError):
+    def __init__(self, *, existing_signature_id: str) -> None:
+        super().__init__("this idempotency key was already used for a different signing")
+        self.existing_signature_id = existing_signature_id
+
+
+class AlreadyAnnulled(SigningError):
+    pass
+
+
+class NotDeviating(SigningError):
+    pass
+
+
+class NotAllowed(SigningError):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Signature:
+    signature_id: str
+    occurrence_id: str | None
+    intervention_id: str
+    tenant_id: str
+    unit_id: str
+    prn: bool
+    status: SigningStatus
+    note: str | None
+    timing: Timing | None
+    signed_by: str
+    signed_at: datetime
+    performed_at: datetime
+    idempotency_key: str
+    documented_at: datetime | None = None
+    documented_by: str | None = None
+    annulled_at: datetime | None = None
+    annulled_by: str | None = None
+    annul_reason: str | None = None
+
+    @property
+    def annulled(self) -> bool:
+        return self.annulled_at is not None
+
+    def same_request(
+        self,
+        *,
+        occurrence_id: str | None,
+        intervention_id: str | None,
+        status: SigningStatus,
+        performed_at: datetime,
+    ) -> bool:
+        """Whether a retry with this signature's idempotency key asks for the same thing."""
+        target_matches = (
+            self.occurrence_id == occurrence_id
+            if occurrence_id is not None
+            else self.intervention_id == intervention_id
+        )
+        return target_matches and self.status is status and self.performed_at == performed_at
+
+
+@dataclass(frozen=True, kw_only=True)
+class Occurrence:
+    """What signing knows of a planned occurrence (from interventions' events)."""
+
+    occurrence_id: str
+    intervention_id: str
+    tenant_id: str
+    unit_id: str
+    window_start: datetime
+    window_end: datetime
+    prn: bool
+    cancelled: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Intervention:
+    """What signing knows of an intervention: where it belongs, whether it is PRN and active."""
+
+    intervention_id: str
+    tenant_id: str
+    unit_id: str
+    prn: bool
+    active: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class SigningPolicy:
+    """The configurable limits (see ``SigningSettings``)."""
+
+    performed_back: timedelta = timedelta(hours=24)
+    performed_ahead: timedelta = timedelta(minutes=2)
+    annul_limit: timedelta = timedelta(hours=24)
+
+
+def judge_timing(*, performed_at: datetime, window_start: datetime, window_end: datetime) -> Timing:
+    """Timing against ``[window_start, window_end)``: performing at the end instant is late."""
+    if performed_at < window_start:
+        return Timing.EARLY
+    if performed_at >= window_end:
+        return Timing.LATE
+    return Timing.ON_TIME
+
+
+def check_performed_at(
+    *, performed_at: datetime, signed_at: datetime, policy: SigningPolicy
+) -> None:
+    """Device time is trusted only within a bounded skew of server time (DESIGN §6)."""
+    require_offset(performed_at)
+    if performed_at < signed_at - policy.performed_back:
+        raise InvalidSigning(
+            f"performedAt is more than {_hours(policy.performed_back)} before the server time; "
+            "sign this in the case system instead"
+        )
+    if performed_at > signed_at + policy.performed_ahead:
+        raise InvalidSigning(
+            f"performedAt is more than {_hours(policy.performed_ahead)} after the server time; "
+            "check the phone's clock"
+        )
+
+
+def require_offset(performed_at: datetime) -> None:
+    if performed_at.tzinfo is None:
+        raise InvalidSigning("performedAt needs a UTC offset, e.g. 2026-05-01T08:30:00+02:00")
+
+
+def _hours(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+
+
+def clean_note(*, status: SigningStatus, note: str | None) -> str | None:
+    """A deviating status needs a note saying why; blank notes count as none."""
+    text = (note or "").strip()
+    if len(text) > MAX_NOTE:
+        raise InvalidSigning(f"the note is longer than {MAX_NOTE} characters")
+    if status.deviating and not text:
+        raise InvalidSigning(f"a note is required when the status is {status.value}")
+    return text or None
+
+
+def clean_reason(reason: str) -> str:
+    text = reason.strip()
+    if not text:
+        raise InvalidSigning("a reason is required to annul a signature")
+    if len(text) > MAX_REASON:
+        raise InvalidSigning(f"the reason is longer than {MAX_REASON} characters")
+    return text
+
+
+def check_idempotency_key(key: str) -> str:
+    text = key.strip()
+    if not text or len(text) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidSigning(f"idempotencyKey must be 1–{MAX_IDEMPOTENCY_KEY} characters")
+    return text
+
+
+def may_sign_in(principal: Principal, unit_id: str) -> bool:
+    return principal.has_role(unit_id, *SIGNING_ROLES)
+
+
+def check_annul_permission(
+    *,
+    principal: Principal,
+    unit_id: str,
+    signed_by: str,
+    signed_at: datetime,
+    now: datetime,
+    policy: SigningPolicy,
+) -> None:
+    """The signer within the limit, or a SoL administrator of the unit at any time."""
+    if principal.has_role(unit_id, Role.SOL_ADMIN):
+        return
+    if principal.user_id != signed_by:
+        raise NotAllowed("only the signer or a SoL administrator of the unit may annul")
+    if now - signed_at > policy.annul_limit:
+        raise NotAllowed(
+            f"the signer may annul within {_hours(policy.annul_limit)} of signing; "
+            "ask a SoL administrator"
+        )

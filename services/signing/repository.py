@@ -1,0 +1,163 @@
+"""Loading and saving signatures and the occurrence / intervention read models (SQL Core)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.signing.domain import Intervention, Occurrence, Signature, SigningStatus, Timing
+from services.signing.tables import interventions, occurrences, signatures
+
+__all__ = [
+    "active_signature",
+    "active_signatures_for",
+    "add_signature",
+    "find_by_key",
+    "get_intervention",
+    "get_occurrence",
+    "get_signature",
+    "history",
+    "mark_annulled",
+    "mark_documented",
+    "prn_history",
+]
+
+
+def _signature(row: Row[Any]) -> Signature:
+    values = row._asdict()
+    values["status"] = SigningStatus(values["status"])
+    values["timing"] = Timing(values["timing"]) if values["timing"] else None
+    return Signature(**values)
+
+
+async def get_signature(session: AsyncSession, signature_id: str) -> Signature | None:
+    row = (
+        await session.execute(select(signatures).where(signatures.c.signature_id == signature_id))
+    ).first()
+    return _signature(row) if row else None
+
+
+async def find_by_key(session: AsyncSession, *, signed_by: str, key: str) -> Signature | None:
+    row = (
+        await session.execute(
+            select(signatures).where(
+                signatures.c.signed_by == signed_by, signatures.c.idempotency_key == key
+            )
+        )
+    ).first()
+    return _signature(row) if row else None
+
+
+async def active_signature(session: AsyncSession, occurrence_id: str) -> Signature | None:
+    found = await active_signatures_for(session, [occurrence_id])
+    return found.get(occurrence_id)
+
+
+async def active_signatures_for(
+    session: AsyncSession, occurrence_ids: Iterable[str]
+) -> dict[str, Signature]:
+    rows = await session.execute(
+        select(signatures).where(
+            signatures.c.occurrence_id.in_(list(occurrence_ids)),
+            signatures.c.annulled_at.is_(None),
+        )
+    )
+    return {row.occurrence_id: _signature(row) for row in rows}
+
+
+async def history(session: AsyncSession, occurrence_id: str) -> list[Signature]:
+    rows = await session.execute(
+        select(signatures)
+        .where(signatures.c.occurrence_id == occurrence_id)
+        .order_by(signatures.c.signed_at, signatures.c.signature_id)
+    )
+    return [_signature(row) for row in rows]
+
+
+async def prn_history(
+    session: AsyncSession, intervention_id: str, *, limit: int
+) -> list[Signature]:
+    rows = await session.execute(
+        select(signatures)
+        .where(signatures.c.intervention_id == intervention_id, signatures.c.prn.is_(True))
+        .order_by(signatures.c.performed_at.desc(), signatures.c.signature_id)
+        .limit(limit)
+    )
+    return [_signature(row) for row in rows]
+
+
+async def add_signature(session: AsyncSession, signature: Signature) -> None:
+    """Insert; raises IntegrityError when the occurrence or the key is already taken."""
+    values = asdict(signature)
+    values["status"] = signature.status.value
+    values["timing"] = signature.timing.value if signature.timing else None
+    await session.execute(signatures.insert().values(**values))
+
+
+async def mark_annulled(
+    session: AsyncSession, *, signature_id: str, by: str, at: datetime, reason: str
+) -> bool:
+    """False when someone else annulled it first (the row is only changed once)."""
+    result = await session.execute(
+        update(signatures)
+        .where(signatures.c.signature_id == signature_id, signatures.c.annulled_at.is_(None))
+        .values(annulled_at=at, annulled_by=by, annul_reason=reason)
+    )
+    return _changed(result)
+
+
+async def mark_documented(
+    session: AsyncSession, *, signature_id: str, by: str, at: datetime
+) -> bool:
+    result = await session.execute(
+        update(signatures)
+        .where(signatures.c.signature_id == signature_id, signatures.c.documented_at.is_(None))
+        .values(documented_at=at, documented_by=by)
+    )
+    return _changed(result)
+
+
+def _changed(result: object) -> bool:
+    return int(getattr(result, "rowcount", 0)) > 0
+
+
+async def get_occurrence(session: AsyncSession, occurrence_id: str) -> Occurrence | None:
+    row = (
+        await session.execute(
+            select(occurrences).where(occurrences.c.occurrence_id == occurrence_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Occurrence(
+        occurrence_id=row.occurrence_id,
+        intervention_id=row.intervention_id,
+        tenant_id=row.tenant_id,
+        unit_id=row.unit_id,
+        window_start=row.window_start,
+        window_end=row.window_end,
+        prn=row.prn,
+        cancelled=row.cancelled_at is not None,
+    )
+
+
+async def get_intervention(session: AsyncSession, intervention_id: str) -> Intervention | None:
+    row = (
+        await session.execute(
+            select(interventions).where(interventions.c.intervention_id == intervention_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Intervention(
+        intervention_id=row.intervention_id,
+        tenant_id=row.tenant_id,
+        unit_id=row.unit_id,
+        prn=row.prn,
+        active=row.state == "ACTIVE",
+    )
