@@ -50,6 +50,8 @@ def _serve(service: str) -> None:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=10,
+        # The legacy websockets implementation is deprecated; sans-I/O is its successor.
+        ws="websockets-sansio",
     )
 
 

@@ -17,7 +17,7 @@ async def serve(app: FastAPI, *, port: int | None = None) -> AsyncIterator[str]:
     """Start ``app`` (lifespan included) on 127.0.0.1 and yield its base URL."""
     port = port or find_free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets"
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -1,0 +1,72 @@
+"""A federation subgraph that reports what the gateway forwarded to it, for edge tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from fastapi import FastAPI
+from strawberry.fastapi import GraphQLRouter
+from strawberry.types import Info
+
+
+def _header(info: Info[Any, Any], name: str) -> str | None:
+    value: str | None = info.context["request"].headers.get(name)
+    return value
+
+
+@strawberry.type
+class Nest:
+    @strawberry.field
+    def child(self) -> Nest:
+        return Nest()
+
+    value: int = 1
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def authorization(self, info: Info[Any, Any]) -> str | None:
+        return _header(info, "authorization")
+
+    @strawberry.field
+    def request_id(self, info: Info[Any, Any]) -> str | None:
+        return _header(info, "x-request-id")
+
+    @strawberry.field
+    def nest(self) -> Nest:
+        return Nest()
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    def login(self, username: str) -> str:
+        return f"session-for-{username}"
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def authorization_seen(
+        self, info: Info[Any, Any], count: int = 2
+    ) -> AsyncGenerator[str, None]:
+        params = info.context.get("connection_params") or {}
+        seen = params.get("authorization") or params.get("Authorization")
+        for number in range(count):
+            yield f"{number}:{seen}"
+            await asyncio.sleep(0.05)
+
+
+schema = strawberry.federation.Schema(
+    query=Query, mutation=Mutation, subscription=Subscription, federation_version="2.9"
+)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI()
+    app.include_router(GraphQLRouter(schema), prefix="/graphql")
+    return app

@@ -1,0 +1,164 @@
+"""The gateway's edge, against a subgraph that echoes what it received."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from libs.devstack.broker import find_free_port
+from libs.devstack.processes import spawn
+from services.cli import GATEWAY_DIR
+from tests.gateway.echo_subgraph import create_app, schema
+from tests.support.graphql import GraphQLClient, next_payload, subscription
+from tests.support.servers import serve
+from tests.support.waiting import eventually
+
+
+@asynccontextmanager
+async def gateway_for_echo(tmp_path: Path, *, production: bool = False) -> AsyncIterator[str]:
+    async with serve(create_app()) as subgraph_url:
+        sdl_dir = tmp_path / "sdl"
+        sdl_dir.mkdir(exist_ok=True)
+        (sdl_dir / "echo.graphql").write_text(schema.as_str())
+        supergraph = tmp_path / "supergraph.graphql"
+        env = {**os.environ, "SIGNA_SUBGRAPHS": f"echo={subgraph_url}/graphql"}
+        composed = await asyncio.to_thread(
+            subprocess.run,
+            [
+                "node",
+                str(GATEWAY_DIR / "compose.mjs"),
+                "--sdl-dir",
+                str(sdl_dir),
+                "--out",
+                str(supergraph),
+            ],
+            env=env,
+            capture_output=True,
+        )
+        assert composed.returncode == 0, composed.stderr.decode()
+        port = find_free_port()
+        child = spawn(
+            "gateway",
+            [
+                str(GATEWAY_DIR / "node_modules/.bin/hive-gateway"),
+                "supergraph",
+                "-c",
+                str(GATEWAY_DIR / "gateway.config.ts"),
+            ],
+            {
+                **os.environ,
+                "SIGNA_SUPERGRAPH": str(supergraph),
+                "SIGNA_GATEWAY_PORT": str(port),
+                "SIGNA_PRODUCTION": "1" if production else "0",
+                "SIGNA_LOGIN_RATE_LIMIT": "5",
+            },
+            tmp_path / "logs",
+        )
+        try:
+
+            async def ready() -> bool:
+                assert child.alive(), (tmp_path / "logs/gateway.log").read_text()
+                try:
+                    async with httpx.AsyncClient() as client:
+                        response = await client.get(f"http://127.0.0.1:{port}/readiness")
+                        return response.status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await eventually(ready, within=60, interval=0.2)
+            yield f"http://127.0.0.1:{port}/graphql"
+        finally:
+            child.stop(timeout=10)
+
+
+@pytest.fixture(scope="module")
+async def edge(tmp_path_factory) -> AsyncIterator[str]:
+    async with gateway_for_echo(tmp_path_factory.mktemp("edge")) as url:
+        yield url
+
+
+async def test_authorization_header_and_request_id_reach_the_subgraph(edge, http):
+    response = await http.post(
+        edge,
+        json={"query": "{ authorization requestId }"},
+        headers={"authorization": "Bearer abc.def.ghi", "x-request-id": "req-42"},
+    )
+    assert response.json()["data"] == {"authorization": "Bearer abc.def.ghi", "requestId": "req-42"}
+    assert response.headers["x-request-id"] == "req-42"
+
+
+async def test_websocket_connection_params_reach_the_subgraph(edge):
+    ws_url = edge.replace("http://", "ws://")
+    async with subscription(
+        ws_url, "subscription { authorizationSeen(count: 2) }", token="tok-1"
+    ) as socket:
+        first = await asyncio.wait_for(next_payload(socket), 10)
+    assert first["data"]["authorizationSeen"] == "0:Bearer tok-1"
+
+
+async def test_subscriptions_are_offered_over_server_sent_events(edge, http):
+    async with http.stream(
+        "POST",
+        edge,
+        json={"query": "subscription { authorizationSeen(count: 2) }"},
+        headers={"accept": "text/event-stream", "authorization": "Bearer sse-token"},
+    ) as response:
+        assert response.status_code == 200
+        payloads = []
+        async for line in response.aiter_lines():
+            if line.startswith("data:") and line[5:].strip():
+                payloads.append(json.loads(line[5:]))
+                if len(payloads) == 2:
+                    break
+    assert [p["data"]["authorizationSeen"] for p in payloads] == [
+        "0:Bearer sse-token",
+        "1:Bearer sse-token",
+    ]
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ nest { " + "child { " * 20 + "value" + " }" * 20 + " } }",
+        "{ " + " ".join(f"a{i}: requestId" for i in range(200)) + " }",
+        "{ requestId " + "__typename " * 3000 + "}",
+    ],
+    ids=["depth", "aliases", "tokens"],
+)
+async def test_query_bombs_are_rejected_quickly_at_the_gateway(edge, http, document):
+    started = time.perf_counter()
+    response = await http.post(edge, json={"query": document})
+    elapsed = time.perf_counter() - started
+    body = response.json()
+    assert body.get("errors"), body
+    assert not body.get("data")
+    assert elapsed < 2.0
+
+
+async def test_login_is_rate_limited_per_client(edge, http):
+    client = GraphQLClient(http, edge)
+    outcomes = [await client.raw('mutation { login(username: "someone") }') for _ in range(7)]
+    limited = [o for o in outcomes if o.get("errors")]
+    assert len(limited) >= 2
+    assert all(o["data"]["login"] == "session-for-someone" for o in outcomes[:5])
+    # Other operations from the same client are not limited.
+    assert (await client.raw("{ requestId }")).get("data") is not None
+
+
+async def test_production_mode_refuses_introspection(tmp_path, http):
+    async with gateway_for_echo(tmp_path, production=True) as url:
+        response = await http.post(url, json={"query": "{ __schema { types { name } } }"})
+        allowed = await http.post(url, json={"query": "{ requestId }"})
+    assert response.json().get("errors")
+    assert not response.json().get("data")
+    # The gateway generates a request id when the client sends none, and forwards it.
+    assert allowed.json()["data"]["requestId"]
