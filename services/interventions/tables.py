@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+from datetime import date, datetime
+from typing import Any, cast
 
-from libs.database import new_metadata
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from libs.database import UtcDateTime, new_metadata
 from libs.runtime import infrastructure_tables
 
-__all__ = ["INFRASTRUCTURE", "Base"]
+__all__ = [
+    "INFRASTRUCTURE",
+    "OCCURRENCES",
+    "SCHEDULER_RUNS",
+    "AbsenceRow",
+    "Base",
+    "InterventionChangeRow",
+    "InterventionRow",
+    "OccurrenceRow",
+    "SchedulerRunRow",
+    "TenantRow",
+    "UnitRow",
+]
+
+ID = String(64)
 
 
 class Base(DeclarativeBase):
@@ -15,3 +45,122 @@ class Base(DeclarativeBase):
 
 
 INFRASTRUCTURE = infrastructure_tables(Base.metadata)
+
+
+class UnitRow(Base):
+    """Read model of identity's units: only what scheduling needs (the timezone)."""
+
+    __tablename__ = "units"
+    unit_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TenantRow(Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    external_reference: Mapped[str | None] = mapped_column(String(100))
+    contact_person_id: Mapped[str | None] = mapped_column(ID)
+    created_by: Mapped[str] = mapped_column(ID)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class InterventionRow(Base):
+    __tablename__ = "interventions"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(ID, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(8))
+    plan_reference: Mapped[str | None] = mapped_column(String(200))
+    prn: Mapped[bool] = mapped_column(Boolean)
+    rrule: Mapped[str | None] = mapped_column(String(500))
+    window_start: Mapped[str | None] = mapped_column(String(5))
+    window_minutes: Mapped[int | None] = mapped_column(Integer)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    # Windows ending before this instant are never scheduled: it is when the intervention last
+    # became active or got its current schedule, so earlier windows were not planned care.
+    effective_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    anchored_by: Mapped[str | None] = mapped_column(ID)
+    anchored_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(ID)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class InterventionChangeRow(Base):
+    """Who changed what on an intervention, and when; never updated or deleted."""
+
+    __tablename__ = "intervention_changes"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    intervention_id: Mapped[str] = mapped_column(ForeignKey("interventions.id"), index=True)
+    change: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(ID)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OccurrenceRow(Base):
+    __tablename__ = "occurrences"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    intervention_id: Mapped[str] = mapped_column(ID)
+    tenant_id: Mapped[str] = mapped_column(ID)
+    unit_id: Mapped[str] = mapped_column(ID)
+    local_date: Mapped[date] = mapped_column(Date)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime())
+    window_end: Mapped[datetime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(16))
+    cancel_reason: Mapped[str | None] = mapped_column(String(16))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    scheduled_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        # One live occurrence per window makes scheduling idempotent; a cancelled one does not
+        # block a later re-scheduling of the same window (after resume or an absence ends).
+        Index(
+            "uq_occurrences_live_window",
+            "intervention_id",
+            "local_date",
+            "window_start",
+            unique=True,
+            postgresql_where=text("state = 'SCHEDULED'"),
+            sqlite_where=text("state = 'SCHEDULED'"),
+        ),
+        Index("ix_occurrences_worklist", "unit_id", "local_date", "window_start"),
+        Index("ix_occurrences_tenant_window", "tenant_id", "window_start"),
+        Index("ix_occurrences_intervention_window", "intervention_id", "window_start"),
+    )
+
+
+class AbsenceRow(Base):
+    __tablename__ = "absences"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    registered_by: Mapped[str] = mapped_column(ID)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_by: Mapped[str | None] = mapped_column(ID)
+
+
+class SchedulerRunRow(Base):
+    """When the scheduler last finished a pass: the start of what a catch-up must cover."""
+
+    __tablename__ = "scheduler_runs"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# The plain tables, for the bulk statements the scheduler issues.
+OCCURRENCES = cast(Table, OccurrenceRow.__table__)
+SCHEDULER_RUNS = cast(Table, SchedulerRunRow.__table__)

@@ -1,0 +1,275 @@
+"""The interventions domain: schedules, occurrence windows, the intervention life cycle.
+
+No I/O here. Handlers load rows, ask these functions what follows, and store the answer.
+
+    InterventionsError
+    ├── InvalidInput          the command cannot be carried out as given (BAD_USER_INPUT)
+    │   ├── InvalidSchedule   RRULE, window start or window length unusable
+    │   └── InvalidValidity   valid-to before valid-from, absence ending before it starts
+    ├── UnknownRecord         no such record, or one in a unit the caller may not see
+    ├── NotPermitted          a known record, but the caller's role may not do this
+    └── IllegalTransition     the intervention's or absence's state forbids it (CONFLICT)
+
+Time rules (DESIGN §6): a window's start is a local wall time on a local date in the unit's
+timezone. A wall time that does not exist (spring-forward gap) moves forward by the gap, and a
+wall time that exists twice (fall-back) means its first occurrence — which is exactly what
+``zoneinfo`` does with ``fold=0``. The window's length is elapsed time, so a two-hour window
+across a DST change still lasts two hours; windows may run past local midnight and belong to
+the local date they start on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrule, rrulestr
+
+__all__ = [
+    "DEFAULT_RRULE",
+    "DEFAULT_TIMEZONE",
+    "AbsenceKind",
+    "Action",
+    "CancelReason",
+    "Category",
+    "IllegalTransition",
+    "InterventionState",
+    "InterventionsError",
+    "InvalidInput",
+    "InvalidSchedule",
+    "InvalidValidity",
+    "NotPermitted",
+    "Schedule",
+    "UnknownRecord",
+    "Window",
+    "check_validity",
+    "in_any",
+    "local_dates",
+    "next_state",
+    "parse_schedule",
+    "unit_zone",
+    "window_on",
+    "windows",
+]
+
+DEFAULT_RRULE = "FREQ=DAILY"
+DEFAULT_TIMEZONE = "Europe/Stockholm"
+MINUTES_PER_DAY = 24 * 60
+
+
+class InterventionsError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(InterventionsError):
+    pass
+
+
+class InvalidSchedule(InvalidInput):
+    pass
+
+
+class InvalidValidity(InvalidInput):
+    pass
+
+
+class UnknownRecord(InterventionsError):
+    pass
+
+
+class NotPermitted(InterventionsError):
+    pass
+
+
+class IllegalTransition(InterventionsError):
+    pass
+
+
+class Category(StrEnum):
+    SOL = "SOL"
+    HSL = "HSL"
+
+
+class InterventionState(StrEnum):
+    DRAFT = "DRAFT"
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    ENDED = "ENDED"
+
+
+class AbsenceKind(StrEnum):
+    HOSPITAL = "HOSPITAL"
+    SHORT_TERM_STAY = "SHORT_TERM_STAY"
+    OTHER = "OTHER"
+
+
+class CancelReason(StrEnum):
+    PAUSED = "PAUSED"
+    ENDED = "ENDED"
+    CHANGED = "CHANGED"
+    ABSENCE = "ABSENCE"
+
+
+class Action(StrEnum):
+    CONFIRM = "CONFIRM"
+    PAUSE = "PAUSE"
+    RESUME = "RESUME"
+    END = "END"
+
+
+_TRANSITIONS: dict[tuple[InterventionState, Action], InterventionState] = {
+    (InterventionState.DRAFT, Action.CONFIRM): InterventionState.ACTIVE,
+    (InterventionState.ACTIVE, Action.PAUSE): InterventionState.PAUSED,
+    (InterventionState.PAUSED, Action.RESUME): InterventionState.ACTIVE,
+    (InterventionState.ACTIVE, Action.END): InterventionState.ENDED,
+    (InterventionState.PAUSED, Action.END): InterventionState.ENDED,
+    # A draft that will never be anchored is ended rather than left lying around.
+    (InterventionState.DRAFT, Action.END): InterventionState.ENDED,
+}
+
+
+def next_state(current: InterventionState, action: Action) -> InterventionState:
+    try:
+        return _TRANSITIONS[(current, action)]
+    except KeyError:
+        raise IllegalTransition(
+            f"cannot {action.value.lower()} an intervention that is {current.value}"
+        ) from None
+
+
+_HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# The window start fixes the time of day, so rules may only pick days.
+_FORBIDDEN_PARTS = ("DTSTART", "BYHOUR", "BYMINUTE", "BYSECOND", "RDATE", "EXDATE")
+_DAY_OR_LONGER = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Which local days (an RRULE), and the window on each: start wall time, length."""
+
+    rrule: str
+    window_start: time
+    window_minutes: int
+
+    @property
+    def window_start_text(self) -> str:
+        return self.window_start.strftime("%H:%M")
+
+
+def parse_schedule(*, rrule_text: str | None, window_start: str, window_minutes: int) -> Schedule:
+    text = (rrule_text or DEFAULT_RRULE).strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    match = _HH_MM.match(window_start.strip())
+    if match is None:
+        raise InvalidSchedule(f"window start must be HH:MM (00:00–23:59), got {window_start!r}")
+    if not 0 < window_minutes < MINUTES_PER_DAY:
+        raise InvalidSchedule("window length must be more than 0 and less than 1440 minutes")
+    _check_rrule(text)
+    return Schedule(
+        rrule=text,
+        window_start=time(int(match.group(1)), int(match.group(2))),
+        window_minutes=window_minutes,
+    )
+
+
+def _check_rrule(text: str) -> None:
+    parts = {
+        part.partition("=")[0].strip().upper(): part.partition("=")[2].strip().upper()
+        for part in text.split(";")
+        if part.strip()
+    }
+    if "\n" in text or any(name in parts for name in _FORBIDDEN_PARTS):
+        raise InvalidSchedule(
+            "the RRULE may only choose days: DTSTART, BYHOUR, BYMINUTE, BYSECOND are not allowed"
+        )
+    if parts.get("FREQ") not in _DAY_OR_LONGER:
+        raise InvalidSchedule("the RRULE needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY")
+    try:
+        rule = rrulestr(text, dtstart=datetime(2000, 1, 1))
+    except (ValueError, TypeError) as error:
+        raise InvalidSchedule(f"not a valid RFC 5545 RRULE: {error}") from None
+    if not isinstance(rule, rrule):
+        raise InvalidSchedule("exactly one RRULE is expected")
+
+
+def check_validity(valid_from: date, valid_to: date | None) -> None:
+    if valid_to is not None and valid_to < valid_from:
+        raise InvalidValidity("valid-to is before valid-from")
+
+
+def unit_zone(name: str | None) -> ZoneInfo:
+    """The unit's timezone; units not (yet) known here run on the default."""
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+@dataclass(frozen=True, order=True)
+class Window:
+    start: datetime  # aware UTC
+    end: datetime  # aware UTC, exclusive
+    local_date: date
+
+
+@lru_cache(maxsize=4096)
+def _rule_dates(rule_text: str, first: date, start: date, stop: date) -> tuple[date, ...]:
+    # Cached: a municipality's interventions share a handful of rules, and the scheduler
+    # expands every active one on each pass.
+    rule = rrulestr(rule_text, dtstart=datetime.combine(first, time()))
+    assert isinstance(rule, rrule)
+    between = rule.between(
+        datetime.combine(start, time()), datetime.combine(stop, time()), inc=True
+    )
+    return tuple(moment.date() for moment in between)
+
+
+def local_dates(
+    schedule: Schedule, *, valid_from: date, valid_to: date | None, start: date, stop: date
+) -> tuple[date, ...]:
+    """The local dates in ``[start, stop]`` (and the validity) the rule falls on."""
+    start = max(start, valid_from)
+    if valid_to is not None:
+        stop = min(stop, valid_to)
+    if stop < start:
+        return ()
+    return _rule_dates(schedule.rrule, valid_from, start, stop)
+
+
+def window_on(schedule: Schedule, day: date, zone: ZoneInfo) -> Window:
+    # fold=0: a gap time is read with the offset before the change (so it moves forward by
+    # the gap), a repeated time means its first occurrence.
+    local_start = datetime.combine(day, schedule.window_start, tzinfo=zone)
+    start = local_start.astimezone(UTC)
+    return Window(
+        start=start, end=start + timedelta(minutes=schedule.window_minutes), local_date=day
+    )
+
+
+def windows(
+    schedule: Schedule,
+    *,
+    zone: ZoneInfo,
+    valid_from: date,
+    valid_to: date | None,
+    start: date,
+    stop: date,
+) -> Iterator[Window]:
+    """The windows on local dates ``start``..``stop`` inclusive, oldest first."""
+    for day in local_dates(
+        schedule, valid_from=valid_from, valid_to=valid_to, start=start, stop=stop
+    ):
+        yield window_on(schedule, day, zone)
+
+
+def in_any(instant: datetime, periods: Iterable[tuple[datetime, datetime | None]]) -> bool:
+    """Whether ``instant`` lies in one of the half-open periods (an open end never ends)."""
+    return any(begin <= instant and (end is None or instant < end) for begin, end in periods)

@@ -1,0 +1,183 @@
+"""Reads of care-recipient data. Each root read checks the unit and leaves an access-log entry;
+nested reads (a tenant's interventions ...) are reached only through such a root."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, select
+
+from libs.auth.principal import Principal
+from libs.database import SessionFactory
+from libs.messaging.unit_of_work import UnitOfWork
+from services.interventions.access import can_read, record_access, require_reader
+from services.interventions.handlers import unit_today
+from services.interventions.scheduling import SCHEDULED
+from services.interventions.tables import (
+    AbsenceRow,
+    InterventionChangeRow,
+    InterventionRow,
+    OccurrenceRow,
+    TenantRow,
+)
+
+__all__ = [
+    "WorklistItem",
+    "absences_of",
+    "history_of",
+    "intervention",
+    "interventions_of",
+    "occurrence",
+    "tenant",
+    "tenants",
+    "worklist",
+]
+
+
+@dataclass(frozen=True)
+class WorklistItem:
+    occurrence: OccurrenceRow
+    intervention: InterventionRow
+    tenant: TenantRow
+
+
+async def tenants(*, uow: UnitOfWork, principal: Principal, unit_id: str) -> list[TenantRow]:
+    require_reader(principal, unit_id, what="unit")
+    rows = list(
+        (
+            await uow.session.scalars(
+                select(TenantRow).where(TenantRow.unit_id == unit_id).order_by(TenantRow.name)
+            )
+        ).all()
+    )
+    await record_access(
+        uow, principal=principal, tenants=[(t.id, t.unit_id) for t in rows], action="tenant.list"
+    )
+    await uow.commit()
+    return rows
+
+
+async def tenant(
+    *, uow: UnitOfWork, principal: Principal, tenant_id: str, action: str = "tenant.read"
+) -> TenantRow | None:
+    row = await uow.session.get(TenantRow, tenant_id)
+    if row is None or not can_read(principal, row.unit_id):
+        return None
+    await record_access(uow, principal=principal, tenants=[(row.id, row.unit_id)], action=action)
+    await uow.commit()
+    return row
+
+
+async def intervention(
+    *, uow: UnitOfWork, principal: Principal, intervention_id: str
+) -> InterventionRow | None:
+    row = await uow.session.get(InterventionRow, intervention_id)
+    if row is None or not can_read(principal, row.unit_id):
+        return None
+    await record_access(
+        uow, principal=principal, tenants=[(row.tenant_id, row.unit_id)], action="intervention.read"
+    )
+    await uow.commit()
+    return row
+
+
+async def occurrence(
+    *, uow: UnitOfWork, principal: Principal, occurrence_id: str
+) -> WorklistItem | None:
+    found = (await uow.session.execute(_items().where(OccurrenceRow.id == occurrence_id))).first()
+    if found is None or not can_read(principal, found[0].unit_id):
+        return None
+    item = WorklistItem(occurrence=found[0], intervention=found[1], tenant=found[2])
+    await record_access(
+        uow,
+        principal=principal,
+        tenants=[(item.tenant.id, item.tenant.unit_id)],
+        action="occurrence.read",
+    )
+    await uow.commit()
+    return item
+
+
+def _items() -> Select[OccurrenceRow, InterventionRow, TenantRow]:
+    return (
+        select(OccurrenceRow, InterventionRow, TenantRow)
+        .join(InterventionRow, InterventionRow.id == OccurrenceRow.intervention_id)
+        .join(TenantRow, TenantRow.id == OccurrenceRow.tenant_id)
+    )
+
+
+async def worklist(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    unit_id: str,
+    day: date | None,
+    include_cancelled: bool,
+) -> list[WorklistItem]:
+    require_reader(principal, unit_id, what="unit")
+    day = day or await unit_today(uow, unit_id)
+    query = (
+        _items()
+        .where(OccurrenceRow.unit_id == unit_id, OccurrenceRow.local_date == day)
+        .order_by(OccurrenceRow.window_start, TenantRow.name, OccurrenceRow.id)
+    )
+    if not include_cancelled:
+        query = query.where(OccurrenceRow.state == SCHEDULED)
+    items = [
+        WorklistItem(occurrence=o, intervention=i, tenant=t)
+        for o, i, t in await uow.session.execute(query)
+    ]
+    await record_access(
+        uow,
+        principal=principal,
+        tenants=[(item.tenant.id, item.tenant.unit_id) for item in items],
+        action="worklist.read",
+    )
+    await uow.commit()
+    return items
+
+
+async def interventions_of(*, sessions: SessionFactory, tenant_id: str) -> list[InterventionRow]:
+    async with sessions() as session:
+        return list(
+            (
+                await session.scalars(
+                    select(InterventionRow)
+                    .where(InterventionRow.tenant_id == tenant_id)
+                    .order_by(InterventionRow.created_at, InterventionRow.id)
+                )
+            ).all()
+        )
+
+
+async def absences_of(*, sessions: SessionFactory, tenant_id: str) -> list[AbsenceRow]:
+    async with sessions() as session:
+        return list(
+            (
+                await session.scalars(
+                    select(AbsenceRow)
+                    .where(AbsenceRow.tenant_id == tenant_id)
+                    .order_by(AbsenceRow.starts_at)
+                )
+            ).all()
+        )
+
+
+async def history_of(
+    *, sessions: SessionFactory, intervention_id: str
+) -> Sequence[InterventionChangeRow]:
+    async with sessions() as session:
+        return (
+            await session.scalars(
+                select(InterventionChangeRow)
+                .where(InterventionChangeRow.intervention_id == intervention_id)
+                .order_by(InterventionChangeRow.id)
+            )
+        ).all()
+
+
+async def tenant_row(*, sessions: SessionFactory, tenant_id: str) -> TenantRow | None:
+    async with sessions() as session:
+        return await session.get(TenantRow, tenant_id)
