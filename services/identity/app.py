@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import strawberry
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
 
-from libs.auth.verifier import KeySource
+from libs.auth.verifier import KeySource, TokenVerifier
 from libs.clock import Clock
 from libs.graphql.schema import build_schema
 from libs.messaging.relay import Publisher
+from libs.observability import get_logger
 from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import load_settings
 from libs.web import create_service_app
 from services.identity import events
-from services.identity.graphql import Query
+from services.identity.access_log import prune_access_log, record_access
+from services.identity.graphql import TYPES, IdentityContext, Mutation, Query
+from services.identity.handlers import Deps
+from services.identity.keys import KeyStore
+from services.identity.mail import MailSender
+from services.identity.passwords import PasswordHasher
 from services.identity.settings import IdentitySettings
 from services.identity.tables import INFRASTRUCTURE, Base
 
-__all__ = ["DEFINITION", "build_service_schema", "create_app"]
+__all__ = ["DEFINITION", "Identity", "build_identity", "build_service_schema", "create_app"]
+
+log = get_logger(__name__)
 
 DEFINITION = ServiceDefinition(
     name="identity",
@@ -27,12 +40,89 @@ DEFINITION = ServiceDefinition(
     tables=INFRASTRUCTURE,
     migrations_dir=Path(__file__).parent / "migrations",
     publishes=[events.TOPIC, events.ACCESS_TOPIC],
-    consumes=[],
+    consumes=[events.ACCESS_TOPIC],
+    handlers={events.RecordAccessed.TYPE: record_access},
+    # Not consuming its own topic for revocations: handlers write them in the same
+    # transaction as the change (see handlers.py), which takes effect at once.
 )
+
+PRUNE_EVERY_SECONDS = 6 * 3600
 
 
 def build_service_schema(settings: IdentitySettings) -> strawberry.federation.Schema:
-    return build_schema(query=Query, settings=settings)
+    return build_schema(query=Query, mutation=Mutation, types=TYPES, settings=settings)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The service's parts beyond the shared runtime; bootstrap and tests use it directly."""
+
+    runtime: ServiceRuntime
+    deps: Deps
+    verifier: TokenVerifier
+
+    async def start(self) -> None:
+        await self.deps.keys.ensure_key()
+
+    def close(self) -> None:
+        self.deps.hasher.close()
+
+
+def build_identity(
+    settings: IdentitySettings,
+    *,
+    clock: Clock | None = None,
+    publisher: Publisher | None = None,
+) -> Identity:
+    class _Keys:
+        # The runtime needs a KeySource before the key store (which needs its sessions) exists.
+        async def fetch(self) -> Any:
+            return await keys.fetch()
+
+    runtime = ServiceRuntime(
+        definition=DEFINITION,
+        settings=settings,
+        clock=clock,
+        publisher=publisher,
+        keys=_Keys(),
+    )
+    keys = KeyStore(sessions=runtime.sessions, clock=runtime.clock, overlap=settings.key_overlap)
+    deps = Deps(
+        settings=settings,
+        units_of_work=runtime.unit_of_work,
+        sessions=runtime.sessions,
+        clock=runtime.clock,
+        hasher=PasswordHasher(
+            memory_kib=settings.argon2_memory_kib,
+            time_cost=settings.argon2_time_cost,
+            parallelism=settings.argon2_parallelism,
+            max_concurrent=settings.argon2_max_concurrent,
+        ),
+        keys=keys,
+        mail=MailSender(
+            sessions=runtime.sessions,
+            clock=runtime.clock,
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.mail_from,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            start_tls=settings.smtp_starttls,
+            timeout=settings.smtp_timeout_seconds,
+            poll_seconds=settings.mail_poll_seconds,
+        ),
+        revocations=runtime.revocations,
+    )
+    # The keys are in the local database, so an unknown kid (a rotation by another replica)
+    # may be looked up every second rather than every ten as against a remote JWKS.
+    verifier = TokenVerifier(
+        keys=keys,
+        issuer=settings.common.jwt_issuer,
+        audience=settings.common.jwt_audience,
+        is_revoked=runtime.revocations.is_revoked,
+        refetch_interval=1.0,
+    )
+    return Identity(runtime=runtime, deps=deps, verifier=verifier)
 
 
 def create_app(
@@ -42,8 +132,60 @@ def create_app(
     keys: KeySource | None = None,
     publisher: Publisher | None = None,
 ) -> FastAPI:
+    """The identity app. ``keys`` is accepted for symmetry with the other services and ignored:
+    identity verifies tokens with its own keys."""
+    del keys
     settings = settings or load_settings(IdentitySettings)
-    runtime = ServiceRuntime(
-        definition=DEFINITION, settings=settings, clock=clock, keys=keys, publisher=publisher
+    identity = build_identity(settings, clock=clock, publisher=publisher)
+    deps = identity.deps
+    tasks: list[asyncio.Task[None]] = []
+
+    async def prune_loop() -> None:
+        while True:
+            try:
+                removed = await prune_access_log(
+                    sessions=deps.sessions,
+                    clock=deps.clock,
+                    retention=settings.access_log_retention,
+                )
+                if removed:
+                    log.info("access log pruned", removed=removed)
+            except Exception:
+                log.exception("pruning the access log failed")
+            await asyncio.sleep(PRUNE_EVERY_SECONDS)
+
+    async def on_start() -> None:
+        await identity.start()
+        tasks.append(asyncio.create_task(deps.mail.run(), name="identity-mail"))
+        tasks.append(asyncio.create_task(prune_loop(), name="identity-prune"))
+
+    async def on_stop() -> None:
+        deps.mail.stop()
+        for task in tasks:
+            if task.get_name() == "identity-prune":
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=5)
+        identity.close()
+
+    router = APIRouter()
+
+    @router.get("/.well-known/jwks.json")
+    async def jwks() -> JSONResponse:
+        document = await deps.keys.fetch()
+        # Short caching: verifiers refetch on an unknown kid anyway.
+        return JSONResponse(dict(document), headers={"cache-control": "public, max-age=60"})
+
+    def context(*, runtime: ServiceRuntime) -> IdentityContext:
+        return IdentityContext(runtime=runtime, deps=deps, verifier=identity.verifier)
+
+    app = create_service_app(
+        runtime=identity.runtime,
+        schema=build_service_schema(settings),
+        context_class=context,
+        routers=[router],
+        on_start=[on_start],
+        on_stop=[on_stop],
     )
-    return create_service_app(runtime=runtime, schema=build_service_schema(settings))
+    app.state.identity = identity
+    return app

@@ -1,0 +1,173 @@
+"""The consolidated access log (HSLF-FS 2016:40 4 kap. 9 §) and its follow-up.
+
+Every service emits ``RecordAccessed`` on ``audit.access``; identity appends each one here
+(rows are never updated; only retention removes them). Unit managers read their units' log,
+draw random samples for the systematic spot checks the regulation asks for, and record that a
+review was done and what it found.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import Table, delete, func, select
+
+from libs.auth.principal import Principal, Role
+from libs.clock import Clock
+from libs.database import SessionFactory, dialect_name, insert_ignoring_conflicts
+from libs.messaging.envelope import CloudEvent, decode_data
+from libs.messaging.unit_of_work import UnitOfWork
+from services.identity import domain
+from services.identity.domain import InvalidInput, NotAllowed
+from services.identity.events import RecordAccessed
+from services.identity.tables import AccessLogRow, LogReviewRow, UnitRow
+
+__all__ = [
+    "MAX_PAGE",
+    "AccessLogFilter",
+    "prune_access_log",
+    "read_access_log",
+    "record_access",
+    "record_log_review",
+    "sample_access_log",
+]
+
+MAX_PAGE = 100
+ACCESS_LOG = cast(Table, AccessLogRow.__table__)
+
+
+async def record_access(event: CloudEvent, uow: UnitOfWork) -> None:
+    """Consumer handler for ``RecordAccessed``; the event id keeps redelivery harmless."""
+    accessed = decode_data(RecordAccessed, event.data)
+    await uow.session.execute(
+        insert_ignoring_conflicts(ACCESS_LOG, dialect_name=dialect_name(uow.session)).values(
+            event_id=event.id,
+            user_id=accessed.user_id,
+            tenant_id=accessed.tenant_id,
+            unit_id=accessed.unit_id,
+            action=accessed.action[:100],
+            service=accessed.service[:50],
+            accessed_at=accessed.accessed_at,
+        )
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessLogFilter:
+    tenant_id: str | None = None
+    user_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    first: int = MAX_PAGE
+
+
+def _readable_units(principal: Principal) -> frozenset[str] | None:
+    """The units whose log the caller may read; None means all (system administrator)."""
+    if principal.is_system_admin:
+        return None
+    units = principal.units_with(Role.UNIT_MANAGER)
+    if not units:
+        raise NotAllowed("only unit managers and system administrators read the access log")
+    return units
+
+
+def _period(since: datetime, until: datetime) -> None:
+    if until <= since:
+        raise InvalidInput("'to' must be after 'from'", field="to")
+
+
+async def read_access_log(
+    *, sessions: SessionFactory, principal: Principal, query: AccessLogFilter
+) -> list[AccessLogRow]:
+    units = _readable_units(principal)
+    statement = select(AccessLogRow)
+    if units is not None:
+        statement = statement.where(AccessLogRow.unit_id.in_(units))
+    if query.tenant_id is not None:
+        statement = statement.where(AccessLogRow.tenant_id == query.tenant_id)
+    if query.user_id is not None:
+        statement = statement.where(AccessLogRow.user_id == query.user_id)
+    if query.since is not None:
+        statement = statement.where(AccessLogRow.accessed_at >= query.since)
+    if query.until is not None:
+        statement = statement.where(AccessLogRow.accessed_at < query.until)
+    limit = max(1, min(query.first, MAX_PAGE))
+    statement = statement.order_by(AccessLogRow.accessed_at.desc(), AccessLogRow.event_id).limit(
+        limit
+    )
+    async with sessions() as session:
+        return list((await session.execute(statement)).scalars())
+
+
+def _require_log_reader_of(principal: Principal, unit_id: str) -> None:
+    if not principal.is_system_admin:
+        domain.require_manager_of(principal, unit_id)
+
+
+async def sample_access_log(
+    *,
+    sessions: SessionFactory,
+    principal: Principal,
+    unit_id: str,
+    since: datetime,
+    until: datetime,
+    size: int,
+) -> list[AccessLogRow]:
+    _require_log_reader_of(principal, unit_id)
+    _period(since, until)
+    statement = (
+        select(AccessLogRow)
+        .where(
+            AccessLogRow.unit_id == unit_id,
+            AccessLogRow.accessed_at >= since,
+            AccessLogRow.accessed_at < until,
+        )
+        .order_by(func.random())
+        .limit(max(1, min(size, MAX_PAGE)))
+    )
+    async with sessions() as session:
+        rows = list((await session.execute(statement)).scalars())
+    return sorted(rows, key=lambda row: row.accessed_at)
+
+
+async def record_log_review(
+    *,
+    sessions: SessionFactory,
+    clock: Clock,
+    principal: Principal,
+    unit_id: str,
+    since: datetime,
+    until: datetime,
+    findings: str,
+) -> LogReviewRow:
+    _require_log_reader_of(principal, unit_id)
+    _period(since, until)
+    text = findings.strip()
+    if not text or len(text) > 10_000:
+        raise InvalidInput("describe the findings (1–10 000 characters)", field="findings")
+    review = LogReviewRow(
+        id=str(uuid.uuid4()),
+        unit_id=unit_id,
+        reviewer_id=principal.user_id,
+        period_from=since,
+        period_to=until,
+        findings=text,
+        recorded_at=clock.now(),
+    )
+    async with sessions() as session, session.begin():
+        if await session.get(UnitRow, unit_id) is None:
+            raise domain.NotFound("no such unit")
+        session.add(review)
+    return review
+
+
+async def prune_access_log(*, sessions: SessionFactory, clock: Clock, retention: timedelta) -> int:
+    """Remove entries older than the retention period; returns how many went."""
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            delete(AccessLogRow).where(AccessLogRow.accessed_at < clock.now() - retention)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
