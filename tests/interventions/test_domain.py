@@ -1,0 +1,147 @@
+"""Schedule expansion, DST and the intervention life cycle, without I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from services.interventions import domain
+from services.interventions.domain import Action, InterventionState
+
+STOCKHOLM = domain.unit_zone("Europe/Stockholm")
+
+
+def daily(start: str, minutes: int, rule: str | None = None) -> domain.Schedule:
+    return domain.parse_schedule(rrule_text=rule, window_start=start, window_minutes=minutes)
+
+
+def windows_between(schedule, start: date, stop: date, *, valid_from=None, valid_to=None):
+    return list(
+        domain.windows(
+            schedule,
+            zone=STOCKHOLM,
+            valid_from=valid_from or date(2026, 1, 1),
+            valid_to=valid_to,
+            start=start,
+            stop=stop,
+        )
+    )
+
+
+def test_window_in_spring_forward_gap_moves_forward_by_the_gap():
+    # 2026-03-29 02:00 CET → 03:00 CEST: 02:30 does not exist.
+    [window] = windows_between(daily("02:30", 30), date(2026, 3, 29), date(2026, 3, 29))
+    assert window.start == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 03:30 CEST
+    assert window.start.astimezone(STOCKHOLM).time() == time(3, 30)
+    assert window.end == datetime(2026, 3, 29, 2, 0, tzinfo=UTC)
+
+
+def test_window_in_repeated_fall_back_hour_uses_the_first_occurrence():
+    # 2026-10-25 03:00 CEST → 02:00 CET: 02:30 happens twice; the first is 00:30 UTC.
+    [window] = windows_between(daily("02:30", 30), date(2026, 10, 25), date(2026, 10, 25))
+    assert window.start == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert window.local_date == date(2026, 10, 25)
+
+
+def test_window_length_is_elapsed_time_across_a_dst_change():
+    [window] = windows_between(daily("01:30", 120), date(2026, 3, 29), date(2026, 3, 29))
+    assert (window.end - window.start).total_seconds() == 7200
+    assert window.end.astimezone(STOCKHOLM).time() == time(4, 30)
+
+
+def test_window_crossing_midnight_belongs_to_the_day_it_starts():
+    [window] = windows_between(daily("22:00", 240), date(2026, 2, 10), date(2026, 2, 10))
+    assert window.local_date == date(2026, 2, 10)
+    assert window.start == datetime(2026, 2, 10, 21, 0, tzinfo=UTC)
+    assert window.end == datetime(2026, 2, 11, 1, 0, tzinfo=UTC)
+
+
+def test_weekly_rule_falls_on_monday_wednesday_friday():
+    schedule = daily("08:00", 60, "FREQ=WEEKLY;BYDAY=MO,WE,FR")
+    days = [w.local_date for w in windows_between(schedule, date(2026, 2, 9), date(2026, 2, 15))]
+    assert days == [date(2026, 2, 9), date(2026, 2, 11), date(2026, 2, 13)]
+
+
+def test_validity_bounds_are_inclusive_and_clip_the_range():
+    schedule = daily("08:00", 60)
+    days = [
+        w.local_date
+        for w in windows_between(
+            schedule,
+            date(2026, 2, 1),
+            date(2026, 2, 28),
+            valid_from=date(2026, 2, 10),
+            valid_to=date(2026, 2, 12),
+        )
+    ]
+    assert days == [date(2026, 2, 10), date(2026, 2, 11), date(2026, 2, 12)]
+
+
+def test_interval_counts_from_valid_from():
+    schedule = daily("08:00", 60, "FREQ=DAILY;INTERVAL=2")
+    days = [
+        w.local_date
+        for w in windows_between(
+            schedule, date(2026, 2, 11), date(2026, 2, 14), valid_from=date(2026, 2, 10)
+        )
+    ]
+    assert days == [date(2026, 2, 12), date(2026, 2, 14)]
+
+
+@pytest.mark.parametrize(
+    ("rule", "start", "minutes"),
+    [
+        ("FREQ=SOMETIMES", "08:00", 30),
+        ("FREQ=HOURLY", "08:00", 30),
+        ("FREQ=DAILY;BYHOUR=8", "08:00", 30),
+        ("FREQ=DAILY;BYDAY=XX", "08:00", 30),
+        ("DTSTART:20260101T000000\nRRULE:FREQ=DAILY", "08:00", 30),
+        ("FREQ=DAILY", "8:00", 30),
+        ("FREQ=DAILY", "24:00", 30),
+        ("FREQ=DAILY", "08:00", 0),
+        ("FREQ=DAILY", "08:00", 1440),
+        ("FREQ=DAILY", "08:00", -5),
+    ],
+)
+def test_unusable_schedules_are_refused(rule, start, minutes):
+    with pytest.raises(domain.InvalidSchedule):
+        domain.parse_schedule(rrule_text=rule, window_start=start, window_minutes=minutes)
+
+
+def test_default_rule_is_daily_and_longest_window_is_a_minute_short_of_a_day():
+    schedule = domain.parse_schedule(rrule_text=None, window_start="23:59", window_minutes=1439)
+    assert schedule.rrule == "FREQ=DAILY"
+
+
+def test_valid_to_before_valid_from_is_refused():
+    with pytest.raises(domain.InvalidValidity):
+        domain.check_validity(date(2026, 2, 2), date(2026, 2, 1))
+    domain.check_validity(date(2026, 2, 2), date(2026, 2, 2))
+
+
+def test_life_cycle_allows_only_the_drawn_transitions():
+    assert domain.next_state(InterventionState.DRAFT, Action.CONFIRM) is InterventionState.ACTIVE
+    assert domain.next_state(InterventionState.ACTIVE, Action.PAUSE) is InterventionState.PAUSED
+    assert domain.next_state(InterventionState.PAUSED, Action.RESUME) is InterventionState.ACTIVE
+    assert domain.next_state(InterventionState.PAUSED, Action.END) is InterventionState.ENDED
+    for state, action in [
+        (InterventionState.DRAFT, Action.PAUSE),
+        (InterventionState.ACTIVE, Action.CONFIRM),
+        (InterventionState.ACTIVE, Action.RESUME),
+        (InterventionState.ENDED, Action.RESUME),
+        (InterventionState.ENDED, Action.END),
+    ]:
+        with pytest.raises(domain.IllegalTransition):
+            domain.next_state(state, action)
+
+
+def test_unknown_timezone_falls_back_to_stockholm():
+    assert domain.unit_zone(None).key == "Europe/Stockholm"
+    assert domain.unit_zone("Mars/Olympus").key == "Europe/Stockholm"
+
+
+def test_in_any_treats_periods_as_half_open_and_open_ends_as_endless():
+    t = datetime(2026, 2, 1, 12, tzinfo=UTC)
+    assert domain.in_any(t, [(t, None)])
+    assert not domain.in_any(t, [(datetime(2026, 2, 1, 10, tzinfo=UTC), t)])
