@@ -59,7 +59,7 @@ class ServiceSettings(BaseSettings):
 
     database_url: str
     host: str = "127.0.0.1"
-    port: int = Field(ge=1, le=65535)
+    port: int
     outbox_poll_seconds: float = Field(default=0.1, gt=0, le=10)
     outbox_batch_size: int = Field(default=500, ge=1, le=5000)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
@@ -67,6 +67,14 @@ class ServiceSettings(BaseSettings):
     graphql_max_tokens: int = Field(default=2000, ge=100, le=100_000)
     graphql_max_aliases: int = Field(default=30, ge=1, le=1000)
     common: CommonSettings = Field(default_factory=CommonSettings)
+
+    # Validators, unlike Field constraints, still apply when a subclass sets its own default.
+    @field_validator("port")
+    @classmethod
+    def _valid_port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("expected a TCP port between 1 and 65535")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -80,21 +88,30 @@ SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
-    """Build settings from the environment (and explicit overrides, for tests)."""
+    """Build settings from the environment (and explicit overrides, for tests).
+
+    Every wrong variable is reported at once, the shared ones and the service's own.
+    """
+    problems: list[str] = []
+    if "common" in cls.model_fields and "common" not in overrides:
+        try:
+            overrides = {**overrides, "common": CommonSettings()}
+        except ValidationError as error:
+            problems += _describe(error, "SIGNA_")
+            # A stand-in, so the service's own variables are still checked and reported.
+            overrides = {**overrides, "common": CommonSettings.model_construct()}
     try:
-        return cls(**overrides)
+        settings = cls(**overrides)
     except ValidationError as error:
-        prefix = str(cls.model_config.get("env_prefix", ""))
-        raise ConfigurationError(_describe(error, prefix)) from None
+        problems += _describe(error, str(cls.model_config.get("env_prefix", "")))
+    if problems:
+        raise ConfigurationError("\n".join(["invalid configuration:", *problems]))
+    return settings
 
 
-def _describe(error: ValidationError, prefix: str) -> str:
-    lines = ["invalid configuration:"]
-    for problem in error.errors():
-        location = [str(part) for part in problem["loc"]]
-        if location and location[0] == "common":
-            name = "SIGNA_" + "_".join(location[1:]).upper()
-        else:
-            name = prefix + "_".join(location).upper()
-        lines.append(f"  {name}: {problem['msg']}")
-    return "\n".join(lines)
+def _describe(error: ValidationError, prefix: str) -> list[str]:
+    return [
+        f"  {prefix}{'_'.join(str(part) for part in problem['loc']).upper()}: {problem['msg']}"
+        for problem in error.errors()
+        if problem["loc"] != ("common",)
+    ]
