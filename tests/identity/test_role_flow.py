@@ -1,0 +1,218 @@
+"""The routine end to end: order → approve → e-mail → activate → log in → role in the token."""
+
+from __future__ import annotations
+
+import asyncio
+
+import jwt
+
+from libs.auth.verifier import JwksSource, TokenVerifier
+from services.identity.events import TOPIC, RoleGranted, RoleRevoked
+from tests.foundation.test_messaging import ce_headers, read_topic
+from tests.support.graphql import GraphQLError
+
+CREATE_USER = """
+mutation($input: CreateUserInput!) {
+  createUser(input: $input) { id username active activated email roles { role unitId } }
+}"""
+ORDER = """
+mutation($input: OrderRoleInput!) {
+  orderRole(input: $input) { id state action role user { id } unit { name } orderedBy { username } }
+}"""
+APPROVE = "mutation($id: ID!) { approveRoleOrder(orderId: $id) { id state decidedBy { username } } }"
+REJECT = """
+mutation($id: ID!, $reason: String!) {
+  rejectRoleOrder(orderId: $id, reason: $reason) { id state reason decidedAt }
+}"""
+ACTIVATE = """
+mutation($token: String!, $password: String!) {
+  activateAccount(token: $token, password: $password) { accessToken refreshToken user { username } }
+}"""
+ME = "{ me { id username roles { role unitId } } }"
+ORDERS = "query($p: Boolean) { roleOrders(pendingOnly: $p) { id state action reason } }"
+
+
+def claims(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+async def test_ordered_role_is_granted_mailed_activated_and_in_the_token(stack):
+    admin = await stack.as_user("admin")
+    manager = await stack.as_user("chef")
+    created = (
+        await admin(
+            CREATE_USER,
+            {
+                "input": {
+                    "name": "Karin Karlsson",
+                    "email": "karin@example.se",
+                    "username": "karin",
+                    "unitId": stack.unit_id,
+                    "roles": ["CARE_STAFF"],
+                }
+            },
+        )
+    )["createUser"]
+    assert created["activated"] is False
+    assert created["roles"] == [{"role": "CARE_STAFF", "unitId": stack.unit_id}]
+    [activation_mail] = await stack.mails_to("karin@example.se")
+    assert "Aktivera" in activation_mail["Subject"]
+    assert "password" not in activation_mail.get_body(("plain",)).get_content().lower()
+
+    order = (
+        await manager(
+            ORDER,
+            {
+                "input": {
+                    "userId": created["id"],
+                    "unitId": stack.unit_id,
+                    "role": "SOL_ADMIN",
+                    "action": "GRANT",
+                }
+            },
+        )
+    )["orderRole"]
+    assert order["state"] == "PENDING"
+    assert order["orderedBy"]["username"] == "chef"
+    assert order["unit"]["name"] == "Solgläntan"
+    pending = (await admin(ORDERS, {"p": True}))["roleOrders"]
+    assert [o["id"] for o in pending] == [order["id"]]
+
+    approved = (await admin(APPROVE, {"id": order["id"]}))["approveRoleOrder"]
+    assert approved["state"] == "APPROVED"
+    assert approved["decidedBy"]["username"] == "admin"
+
+    # Never activated: the role e-mail carries a fresh activation link.
+    mails = await stack.mails_to("karin@example.se", count=2)
+    granted_mail = next(m for m in mails if "SOL_ADMIN" in m["Subject"])
+    session = (
+        await stack.api(
+            ACTIVATE, {"token": stack.token_in(granted_mail), "password": "en lång mening om kaffe"}
+        )
+    )["activateAccount"]
+    assert session["user"]["username"] == "karin"
+    # The first link was superseded by the activation.
+    try:
+        await stack.api(
+            ACTIVATE,
+            {"token": stack.token_in(activation_mail), "password": "en lång mening om kaffe"},
+        )
+        raise AssertionError("a second activation must fail")
+    except GraphQLError as error:
+        assert error.code == "BAD_USER_INPUT"
+
+    login = await stack.login("karin", "en lång mening om kaffe")
+    token_claims = claims(login["accessToken"])
+    assert sorted(token_claims["units"][stack.unit_id]) == ["CARE_STAFF", "SOL_ADMIN"]
+    assert token_claims["exp"] - token_claims["iat"] <= 300
+    me = (await stack.api.as_user(login["accessToken"])(ME))["me"]
+    assert {r["role"] for r in me["roles"]} == {"CARE_STAFF", "SOL_ADMIN"}
+
+    # Another service verifies the same token against the published JWKS over HTTP.
+    verifier = TokenVerifier(
+        keys=JwksSource(stack.url + "/.well-known/jwks.json"),
+        issuer=stack.settings.common.jwt_issuer,
+        audience=stack.settings.common.jwt_audience,
+    )
+    principal = await verifier.verify(login["accessToken"])
+    assert principal.user_id == created["id"]
+
+    messages = await read_topic(stack.settings.common.kafka_bootstrap_servers, TOPIC, at_least=1)
+    granted = [m for m in messages if ce_headers(m)["ce_type"] == RoleGranted.TYPE]
+    assert any(
+        ce_headers(m)["ce_subject"] == created["id"] and b"SOL_ADMIN" in m.value for m in granted
+    )
+    assert all(b"karin" not in m.value.lower() for m in messages), "no personal data in events"
+
+
+async def test_revoking_the_role_refuses_older_tokens_at_once_and_publishes_the_revocation(stack):
+    admin = await stack.as_user("admin")
+    manager = await stack.as_user("chef")
+    sol_admin = stack.demo["soladmin"]
+    before = await stack.login("soladmin")
+    old = stack.api.as_user(before["accessToken"])
+    assert "SOL_ADMIN" in claims(before["accessToken"])["units"][stack.unit_id]
+
+    order = (
+        await manager(
+            ORDER,
+            {
+                "input": {
+                    "userId": sol_admin.user_id,
+                    "unitId": stack.unit_id,
+                    "role": "SOL_ADMIN",
+                    "action": "REVOKE",
+                }
+            },
+        )
+    )["orderRole"]
+    await admin(APPROVE, {"id": order["id"]})
+
+    try:
+        await old(ME)
+        raise AssertionError("the token from before the revocation must be refused")
+    except GraphQLError as error:
+        assert error.code == "UNAUTHENTICATED"
+
+    await asyncio.sleep(0.01)
+    after = await stack.login("soladmin")
+    assert claims(after["accessToken"])["units"][stack.unit_id] == ["CARE_STAFF"]
+    assert (await stack.api.as_user(after["accessToken"])(ME))["me"]["username"] == "soladmin"
+
+    messages = await read_topic(stack.settings.common.kafka_bootstrap_servers, TOPIC, at_least=1)
+    revoked = [m for m in messages if ce_headers(m)["ce_type"] == RoleRevoked.TYPE]
+    assert len(revoked) == 1
+    headers = ce_headers(revoked[0])
+    assert headers["ce_subject"] == sol_admin.user_id
+    assert claims(before["accessToken"])["iat"] <= _timestamp(headers["ce_time"])
+    assert claims(after["accessToken"])["iat"] > _timestamp(headers["ce_time"])
+
+
+def _timestamp(value: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value).timestamp()
+
+
+async def test_rejected_order_keeps_the_reason_and_changes_no_role(stack):
+    admin = await stack.as_user("admin")
+    manager = await stack.as_user("chef")
+    anna = stack.demo["anna"]
+    grant = {
+        "input": {
+            "userId": anna.user_id,
+            "unitId": stack.unit_id,
+            "role": "SOL_ADMIN",
+            "action": "GRANT",
+        }
+    }
+    order = (await manager(ORDER, grant))["orderRole"]
+    try:
+        await manager(ORDER, grant)
+        raise AssertionError("one pending order per user, unit and role")
+    except GraphQLError as error:
+        assert error.code == "CONFLICT"
+    try:
+        await admin(REJECT, {"id": order["id"], "reason": "   "})
+        raise AssertionError("a reason is required")
+    except GraphQLError as error:
+        assert error.code == "BAD_USER_INPUT"
+
+    rejected = (await admin(REJECT, {"id": order["id"], "reason": "Utbildning saknas"}))[
+        "rejectRoleOrder"
+    ]
+    assert rejected["state"] == "REJECTED"
+    assert rejected["reason"] == "Utbildning saknas"
+    try:
+        await admin(APPROVE, {"id": order["id"]})
+        raise AssertionError("a decided order cannot be approved")
+    except GraphQLError as error:
+        assert error.code == "CONFLICT"
+
+    history = (await manager(ORDERS, {"p": False}))["roleOrders"]
+    assert any(o["id"] == order["id"] and o["reason"] == "Utbildning saknas" for o in history)
+    assert (await admin(ORDERS, {"p": True}))["roleOrders"] == []
+    login = await stack.login("anna")
+    assert claims(login["accessToken"])["units"][stack.unit_id] == ["CARE_STAFF"]
+    # A new order may follow the rejected one.
+    assert (await manager(ORDER, grant))["orderRole"]["state"] == "PENDING"
