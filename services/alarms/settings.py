@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from libs.settings import ServiceSettings
@@ -14,3 +17,22 @@ class AlarmsSettings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///.signa/alarms.db"
     port: int = 8104
+    # A window counts as missed this long after it ends (the routine says: at its end).
+    missed_grace_seconds: int = Field(default=0, ge=0, le=24 * 3600)
+    # How often the sweeper looks for ended windows and overdue alarms; MISSED must be
+    # raised within 5 s of the window's end, so keep this well below that.
+    sweep_interval_seconds: float = Field(default=1.0, gt=0, le=5)
+    sweep_batch_size: int = Field(default=1000, ge=1, le=20_000)
+    overdue_after_days: float = Field(default=7, gt=0, le=365)
+    ivo_report_within_days: int = Field(default=14, ge=0, le=90)
+    # Events a slow live subscriber may lag behind before it is disconnected.
+    live_queue_size: int = Field(default=256, ge=1, le=10_000)
+    default_timezone: str = "Europe/Stockholm"
+
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(seconds=self.missed_grace_seconds)
+
+    @property
+    def overdue_after(self) -> timedelta:
+        return timedelta(days=self.overdue_after_days)

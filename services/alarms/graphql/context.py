@@ -1,0 +1,26 @@
+"""What the alarms resolvers reach beyond the shared context: settings and the live feed."""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+import strawberry
+
+from libs.graphql.context import ServiceContext
+from libs.runtime import ServiceRuntime
+from services.alarms.live import AlarmFeed
+from services.alarms.settings import AlarmsSettings
+
+__all__ = ["AlarmsContext", "Info"]
+
+
+class AlarmsContext(ServiceContext):
+    def __init__(
+        self, *, runtime: ServiceRuntime, settings: AlarmsSettings, feed: AlarmFeed
+    ) -> None:
+        super().__init__(runtime=runtime)
+        self.settings = settings
+        self.feed = feed
+
+
+Info: TypeAlias = strawberry.Info[AlarmsContext, None]

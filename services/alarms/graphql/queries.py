@@ -1,0 +1,199 @@
+"""Reading alarms: the list, one alarm, an occurrence's alarms, the overview, deviations, report."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from libs.graphql.errors import BadUserInput
+from services.alarms import handlers, repository
+from services.alarms.access import FOLLOW_UP, READ, record_access, require
+from services.alarms.domain import AlarmKind, AlarmNotFound, AlarmState
+from services.alarms.graphql.context import Info
+from services.alarms.graphql.errors import translated
+from services.alarms.graphql.types import (
+    Alarm,
+    AlarmConnection,
+    AlarmCounts,
+    AlarmEdge,
+    AlarmOverview,
+    ComplianceReport,
+    ComplianceRow,
+    Deviation,
+    PageInfo,
+)
+from services.alarms.repository import AlarmView
+
+__all__ = ["Query", "alarm_by_id", "alarms_of_occurrence"]
+
+MAX_PAGE = 100
+
+
+def _unit_missing(unit_id: str) -> AlarmNotFound:
+    return AlarmNotFound(f"no unit {unit_id} among yours")
+
+
+def to_alarm(info: Info, view: AlarmView) -> Alarm:
+    settings = info.context.settings
+    return Alarm.from_view(view, now=info.context.clock.now(), overdue_after=settings.overdue_after)
+
+
+async def alarm_by_id(info: Info, alarm_id: str) -> Alarm | None:
+    principal = await info.context.principal()
+    async with info.context.unit_of_work() as uow:
+        alarm = await repository.find_alarm(uow.session, alarm_id)
+        if alarm is None or not principal.has_role(alarm.unit_id, *READ):
+            return None
+        (view,) = await repository.alarm_views(uow.session, [alarm])
+        await record_access(
+            uow,
+            principal=principal,
+            unit_id=alarm.unit_id,
+            tenant_ids=[alarm.tenant_id],
+            action="alarm.read",
+        )
+        await uow.commit()
+    return to_alarm(info, view)
+
+
+async def alarms_of_occurrence(info: Info, occurrence_id: str) -> list[Alarm]:
+    principal = await info.context.principal()
+    async with info.context.unit_of_work() as uow:
+        rows = [
+            row
+            for row in await repository.alarms_of_occurrence(uow.session, occurrence_id)
+            if principal.has_role(row.unit_id, *READ)
+        ]
+        views = await repository.alarm_views(uow.session, rows)
+        for unit_id in {row.unit_id for row in rows}:
+            await record_access(
+                uow,
+                principal=principal,
+                unit_id=unit_id,
+                tenant_ids=[row.tenant_id for row in rows if row.unit_id == unit_id],
+                action="alarm.read",
+            )
+        await uow.commit()
+    return [to_alarm(info, view) for view in views]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A unit's alarms, newest first (at most 100 per page).")
+    async def alarms(
+        self,
+        info: Info,
+        unit_id: strawberry.ID,
+        state: AlarmState | None = None,
+        kind: AlarmKind | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> AlarmConnection:
+        principal = await info.context.principal()
+        with translated():
+            require(principal, unit_id=unit_id, roles=READ, missing=_unit_missing(unit_id))
+            first = 50 if first is None else first
+            if not 1 <= first <= MAX_PAGE:
+                raise BadUserInput(f"first must be between 1 and {MAX_PAGE}")
+            cursor = repository.decode_cursor(after) if after else None
+        async with info.context.unit_of_work() as uow:
+            page = await repository.list_alarms(
+                uow.session,
+                unit_id=unit_id,
+                state=AlarmState(state) if state else None,
+                kind=AlarmKind(kind) if kind else None,
+                first=first,
+                after=cursor,
+            )
+            views = await repository.alarm_views(uow.session, page.alarms)
+            await record_access(
+                uow,
+                principal=principal,
+                unit_id=unit_id,
+                tenant_ids=[row.tenant_id for row in page.alarms],
+                action="alarms.read",
+            )
+            await uow.commit()
+        nodes = [to_alarm(info, view) for view in views]
+        return AlarmConnection(
+            edges=[
+                AlarmEdge(node=node, cursor=repository.encode_cursor(row))
+                for node, row in zip(nodes, page.alarms, strict=True)
+            ],
+            nodes=nodes,
+            page_info=PageInfo(end_cursor=page.end_cursor, has_next_page=page.has_next),
+            total_count=page.total,
+        )
+
+    @strawberry.field(description="One alarm, or null if it does not exist or is not yours.")
+    async def alarm(self, info: Info, id: strawberry.ID) -> Alarm | None:
+        return await alarm_by_id(info, str(id))
+
+    @strawberry.field(description="Open alarms by kind, overdue, oldest open, last follow-up.")
+    async def alarm_overview(self, info: Info, unit_id: strawberry.ID) -> AlarmOverview:
+        principal = await info.context.principal()
+        with translated():
+            require(principal, unit_id=unit_id, roles=READ, missing=_unit_missing(unit_id))
+        now = info.context.clock.now()
+        async with info.context.sessions() as session:
+            figures = await repository.overview(
+                session,
+                unit_id=unit_id,
+                overdue_before=now - info.context.settings.overdue_after,
+            )
+        counts = figures.open_by_kind
+        return AlarmOverview(
+            unit_id=unit_id,
+            open=AlarmCounts(
+                missed=counts[AlarmKind.MISSED],
+                outside_window=counts[AlarmKind.OUTSIDE_WINDOW],
+                deviating=counts[AlarmKind.DEVIATING],
+                total=sum(counts.values()),
+            ),
+            acknowledged=figures.acknowledged,
+            overdue=figures.overdue,
+            escalated=figures.escalated,
+            oldest_open_raised_at=figures.oldest_open_raised_at,
+            last_acknowledged_at=figures.last_acknowledged_at,
+        )
+
+    @strawberry.field(description="The unit's deviation reports, newest first.")
+    async def deviations(self, info: Info, unit_id: strawberry.ID) -> list[Deviation]:
+        principal = await info.context.principal()
+        with translated():
+            require(principal, unit_id=unit_id, roles=FOLLOW_UP, missing=_unit_missing(unit_id))
+        async with info.context.unit_of_work() as uow:
+            rows = await repository.list_deviations(uow.session, unit_id=unit_id)
+            await record_access(
+                uow,
+                principal=principal,
+                unit_id=unit_id,
+                tenant_ids=[row.tenant_id for row in rows],
+                action="deviations.read",
+            )
+            await uow.commit()
+        return [Deviation.from_row(row) for row in rows]
+
+    @strawberry.field(description="Signing compliance per day and intervention, with totals.")
+    async def compliance_report(
+        self,
+        info: Info,
+        unit_id: strawberry.ID,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+    ) -> ComplianceReport:
+        principal = await info.context.principal()
+        with translated():
+            async with info.context.unit_of_work() as uow:
+                figures = await handlers.compliance_report(
+                    uow,
+                    principal=principal,
+                    unit_id=unit_id,
+                    start=from_,
+                    end=to,
+                    settings=info.context.settings,
+                )
+        rows = [ComplianceRow.from_figures(row) for row in figures]
+        return ComplianceReport(unit_id=unit_id, from_=from_, to=to, rows=rows[:-1], total=rows[-1])

@@ -1,0 +1,359 @@
+"""GraphQL types of the alarms subgraph, kept apart from the rows they are made from."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
+
+from services.alarms import domain
+from services.alarms.domain import ComplianceRow as ComplianceFigures
+from services.alarms.graphql.context import Info
+from services.alarms.repository import AlarmView
+from services.alarms.tables import DeviationRow
+
+__all__ = [
+    "AckOutcome",
+    "Alarm",
+    "AlarmConnection",
+    "AlarmEvent",
+    "AlarmKind",
+    "AlarmOverview",
+    "AlarmState",
+    "ComplianceReport",
+    "Deviation",
+    "Occurrence",
+]
+
+# The domain's enums are the GraphQL enums (names and values fixed by DESIGN §5).
+for _enum in (domain.AlarmKind, domain.AlarmState, domain.AckOutcome, domain.SigningStatus):
+    strawberry.enum(_enum)
+AlarmKind = domain.AlarmKind
+AlarmState = domain.AlarmState
+AckOutcome = domain.AckOutcome
+SigningStatus = domain.SigningStatus
+
+
+@strawberry.enum
+class AlarmEventType(Enum):
+    RAISED = "RAISED"
+    UPDATED = "UPDATED"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    ESCALATED = "ESCALATED"
+
+
+# Entities other subgraphs own, referenced here by key only (`@key(resolvable: false)`).
+_REFERENCE_ONLY = Key(fields=FieldSet("id"), resolvable=False)
+
+
+@strawberry.federation.type(directives=[_REFERENCE_ONLY])
+class User:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(directives=[_REFERENCE_ONLY])
+class Tenant:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(directives=[_REFERENCE_ONLY])
+class Intervention:
+    id: strawberry.ID
+
+
+@strawberry.federation.type(directives=[_REFERENCE_ONLY])
+class Signature:
+    id: strawberry.ID
+
+
+def _user(user_id: str | None) -> User | None:
+    return User(id=strawberry.ID(user_id)) if user_id else None
+
+
+@strawberry.type
+class SigningRecord:
+    """One signature of the occurrence as it stood when the deviation was reported."""
+
+    signature: Signature
+    status: SigningStatus | None
+    timing: str | None
+    performed_at: datetime | None
+    signed_at: datetime | None
+    signed_by: User | None
+    annulled_at: datetime | None
+    documented_at: datetime | None
+
+    @classmethod
+    def from_snapshot(cls, item: dict[str, Any]) -> SigningRecord:
+        def instant(name: str) -> datetime | None:
+            value = item.get(name)
+            return datetime.fromisoformat(value) if value else None
+
+        return cls(
+            signature=Signature(id=strawberry.ID(item["signatureId"])),
+            status=domain.SigningStatus(item["status"]) if item.get("status") else None,
+            timing=item.get("timing"),
+            performed_at=instant("performedAt"),
+            signed_at=instant("signedAt"),
+            signed_by=_user(item.get("signedBy")),
+            annulled_at=instant("annulledAt"),
+            documented_at=instant("documentedAt"),
+        )
+
+
+@strawberry.type
+class Deviation:
+    id: strawberry.ID
+    alarm_id: strawberry.ID
+    occurrence: Occurrence
+    intervention: Intervention
+    tenant: Tenant
+    window_start: datetime | None
+    window_end: datetime | None
+    signing_history: list[SigningRecord]
+    description: str
+    reported_by: User
+    reported_at: datetime
+    lex_sarah: bool | None = strawberry.field(
+        description="The unit manager's Lex Sarah assessment; null until assessed."
+    )
+    motivation: str | None
+    assessed_by: User | None
+    assessed_at: datetime | None
+    report_to_ivo_by: date | None = strawberry.field(
+        description=(
+            "For a Lex Sarah case, the last day to report it to IVO ('snarast'): "
+            "the assessment date plus the configured days (14 by default)."
+        )
+    )
+
+    @classmethod
+    def from_row(cls, row: DeviationRow) -> Deviation:
+        return cls(
+            id=strawberry.ID(row.deviation_id),
+            alarm_id=strawberry.ID(row.alarm_id),
+            occurrence=Occurrence(id=strawberry.ID(row.occurrence_id)),
+            intervention=Intervention(id=strawberry.ID(row.intervention_id)),
+            tenant=Tenant(id=strawberry.ID(row.tenant_id)),
+            window_start=row.window_start,
+            window_end=row.window_end,
+            signing_history=[SigningRecord.from_snapshot(item) for item in row.signing_history],
+            description=row.description,
+            reported_by=User(id=strawberry.ID(row.reported_by)),
+            reported_at=row.reported_at,
+            lex_sarah=row.lex_sarah,
+            motivation=row.motivation,
+            assessed_by=_user(row.assessed_by),
+            assessed_at=row.assessed_at,
+            report_to_ivo_by=row.report_to_ivo_by,
+        )
+
+
+@strawberry.federation.type(keys=["id"])
+class Alarm:
+    id: strawberry.ID
+    kind: AlarmKind
+    state: AlarmState
+    occurrence: Occurrence
+    intervention: Intervention
+    tenant: Tenant
+    unit_id: strawberry.ID
+    window_start: datetime | None
+    window_end: datetime | None
+    raised_at: datetime
+    updated_at: datetime | None
+    overdue: bool = strawberry.field(description="Open longer than the follow-up limit (7 days).")
+    escalated_at: datetime | None
+    acknowledged_by: User | None
+    acknowledged_at: datetime | None
+    outcome: AckOutcome | None
+    comment: str | None
+    deviation: Deviation | None
+    signature: Signature | None = strawberry.field(
+        description=(
+            "OUTSIDE_WINDOW/DEVIATING: the signature concerned. MISSED: the signature made "
+            "after the window was judged missed, if any (who signed late and when)."
+        )
+    )
+    signing_status: SigningStatus | None
+    signed_by: User | None
+    signed_at: datetime | None
+    performed_at: datetime | None
+    signature_annulled: bool
+    documentation_confirmed: bool = strawberry.field(
+        description="DEVIATING: the signer confirmed it is documented in the case system."
+    )
+    documented_at: datetime | None
+
+    @classmethod
+    def from_view(cls, view: AlarmView, *, now: datetime, overdue_after: timedelta) -> Alarm:
+        alarm, occurrence, signature = view.alarm, view.occurrence, view.signature
+        state = domain.AlarmState(alarm.state)
+        return cls(
+            id=strawberry.ID(alarm.alarm_id),
+            kind=domain.AlarmKind(alarm.kind),
+            state=state,
+            occurrence=Occurrence(id=strawberry.ID(alarm.occurrence_id)),
+            intervention=Intervention(id=strawberry.ID(alarm.intervention_id)),
+            tenant=Tenant(id=strawberry.ID(alarm.tenant_id)),
+            unit_id=strawberry.ID(alarm.unit_id),
+            window_start=occurrence.window_start if occurrence else None,
+            window_end=occurrence.window_end if occurrence else None,
+            raised_at=alarm.raised_at,
+            updated_at=alarm.updated_at,
+            overdue=domain.is_overdue(
+                state=state, raised_at=alarm.raised_at, now=now, after=overdue_after
+            ),
+            escalated_at=alarm.escalated_at,
+            acknowledged_by=_user(alarm.acknowledged_by),
+            acknowledged_at=alarm.acknowledged_at,
+            outcome=domain.AckOutcome(alarm.outcome) if alarm.outcome else None,
+            comment=alarm.comment,
+            deviation=Deviation.from_row(view.deviation) if view.deviation else None,
+            signature=Signature(id=strawberry.ID(alarm.signature_id))
+            if alarm.signature_id
+            else None,
+            signing_status=(
+                domain.SigningStatus(signature.status) if signature and signature.status else None
+            ),
+            signed_by=_user(signature.signed_by) if signature else None,
+            signed_at=signature.signed_at if signature else None,
+            performed_at=signature.performed_at if signature else None,
+            signature_annulled=bool(signature and signature.annulled_at),
+            documentation_confirmed=bool(signature and signature.documented_at),
+            documented_at=signature.documented_at if signature else None,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Alarm | None:
+        from services.alarms.graphql.queries import alarm_by_id
+
+        return await alarm_by_id(info, str(id))
+
+
+@strawberry.federation.type(keys=["id"])
+class Occurrence:
+    """Interventions' occurrence; this subgraph adds its alarms."""
+
+    id: strawberry.ID
+
+    @strawberry.field(description="Alarms of the occurrence in units the caller may see.")
+    async def alarms(self, info: Info) -> list[Alarm]:
+        from services.alarms.graphql.queries import alarms_of_occurrence
+
+        return await alarms_of_occurrence(info, str(self.id))
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Occurrence:
+        return cls(id=id)
+
+
+@strawberry.type
+class AlarmEdge:
+    node: Alarm
+    cursor: str
+
+
+@strawberry.type
+class PageInfo:
+    end_cursor: str | None
+    has_next_page: bool
+
+
+@strawberry.type
+class AlarmConnection:
+    edges: list[AlarmEdge]
+    nodes: list[Alarm]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class AlarmCounts:
+    missed: int
+    outside_window: int
+    deviating: int
+    total: int
+
+
+@strawberry.type
+class AlarmOverview:
+    unit_id: strawberry.ID
+    open: AlarmCounts = strawberry.field(description="Open alarms by kind.")
+    acknowledged: int
+    overdue: int = strawberry.field(description="Open alarms past the follow-up limit.")
+    escalated: int = strawberry.field(description="Open alarms escalated to the unit manager.")
+    oldest_open_raised_at: datetime | None
+    last_acknowledged_at: datetime | None = strawberry.field(
+        description="When the unit's alarms were last acknowledged: the last follow-up round."
+    )
+
+
+@strawberry.type
+class DeviatingCounts:
+    not_done: int
+    not_home: int
+    declined: int
+    total: int
+
+
+@strawberry.type
+class ComplianceRow:
+    day: date | None = strawberry.field(
+        name="date", description="The unit-local day; null on the total row."
+    )
+    intervention: Intervention | None
+    planned: int
+    on_time: int = strawberry.field(description="Signed (any status) within the window.")
+    outside_window: int = strawberry.field(description="Signed before or after the window.")
+    missed: int = strawberry.field(description="Window over without a valid signature.")
+    pending: int = strawberry.field(description="Window not over yet and not signed.")
+    deviating: DeviatingCounts
+    alarms_raised: int
+    acknowledged_in_time: int = strawberry.field(
+        description="Alarms acknowledged within the follow-up limit (7 days) of being raised."
+    )
+    median_seconds_to_acknowledge: float | None
+
+    @classmethod
+    def from_figures(cls, row: ComplianceFigures) -> ComplianceRow:
+        deviating = row.deviating
+        return cls(
+            day=row.day,
+            intervention=Intervention(id=strawberry.ID(row.intervention_id))
+            if row.intervention_id
+            else None,
+            planned=row.planned,
+            on_time=row.on_time,
+            outside_window=row.outside_window,
+            missed=row.missed,
+            pending=row.pending,
+            deviating=DeviatingCounts(
+                not_done=deviating.get("NOT_DONE", 0),
+                not_home=deviating.get("NOT_HOME", 0),
+                declined=deviating.get("DECLINED", 0),
+                total=sum(deviating.values()),
+            ),
+            alarms_raised=row.alarms_raised,
+            acknowledged_in_time=row.acknowledged_within,
+            median_seconds_to_acknowledge=row.median_seconds_to_acknowledge,
+        )
+
+
+@strawberry.type
+class ComplianceReport:
+    unit_id: strawberry.ID
+    from_: date = strawberry.field(name="from")
+    to: date
+    rows: list[ComplianceRow] = strawberry.field(description="Per day and intervention.")
+    total: ComplianceRow
+
+
+@strawberry.type
+class AlarmEvent:
+    type: AlarmEventType
+    alarm: Alarm

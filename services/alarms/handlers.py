@@ -1,0 +1,247 @@
+"""Use cases of the people following up alarms: acknowledge, report, assess, read reports.
+
+Each loads what it needs, checks who may do it (`access.require`), decides with the domain
+rules and commits the change with its events in one unit of work.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import update
+
+from libs.auth.principal import Principal
+from libs.messaging.unit_of_work import UnitOfWork
+from services.alarms import repository
+from services.alarms.access import ASSESS, FOLLOW_UP, READ, record_access, require
+from services.alarms.domain import (
+    AckOutcome,
+    AlarmNotFound,
+    AlarmNotOpen,
+    AlarmState,
+    AlreadyAssessed,
+    AlreadyReported,
+    ComplianceRow,
+    DeviationNotFound,
+    aggregate_compliance,
+    ivo_report_deadline,
+    validate_acknowledgement,
+    validate_deviation_text,
+    validate_period,
+)
+from services.alarms.events import AlarmAcknowledged, DeviationAssessed, DeviationReported
+from services.alarms.settings import AlarmsSettings
+from services.alarms.tables import AlarmRow, DeviationRow, OccurrenceRow
+
+__all__ = ["acknowledge_alarm", "assess_deviation", "compliance_report", "report_deviation"]
+
+
+def _no_alarm(alarm_id: str) -> AlarmNotFound:
+    return AlarmNotFound(f"no alarm {alarm_id}")
+
+
+async def acknowledge_alarm(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    alarm_id: str,
+    outcome: AckOutcome,
+    comment: str | None,
+) -> AlarmRow:
+    alarm = await repository.find_alarm(uow.session, alarm_id)
+    if alarm is None:
+        raise _no_alarm(alarm_id)
+    require(principal, unit_id=alarm.unit_id, roles=FOLLOW_UP, missing=_no_alarm(alarm_id))
+    cleaned = validate_acknowledgement(
+        outcome=outcome,
+        comment=comment,
+        state=AlarmState(alarm.state),
+        has_deviation_report=alarm.deviation_id is not None,
+    )
+    now = uow.clock.now()
+    # Conditional on the state still being OPEN: of two people acknowledging at once,
+    # exactly one matches a row; the other is told it was taken.
+    result = await uow.session.execute(
+        update(AlarmRow)
+        .where(AlarmRow.alarm_id == alarm_id, AlarmRow.state == AlarmState.OPEN.value)
+        .values(
+            state=AlarmState.ACKNOWLEDGED.value,
+            outcome=outcome.value,
+            comment=cleaned,
+            acknowledged_by=principal.user_id,
+            acknowledged_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 1) != 1:
+        raise AlarmNotOpen("somebody else acknowledged the alarm a moment ago")
+    await uow.emit(
+        AlarmAcknowledged(
+            alarm_id=alarm_id,
+            unit_id=alarm.unit_id,
+            outcome=outcome.value,
+            acknowledged_by=principal.user_id,
+            acknowledged_at=now,
+        )
+    )
+    await record_access(
+        uow,
+        principal=principal,
+        unit_id=alarm.unit_id,
+        tenant_ids=[alarm.tenant_id],
+        action="alarm.acknowledge",
+    )
+    await uow.commit()
+    await uow.session.refresh(alarm)
+    return alarm
+
+
+async def report_deviation(
+    uow: UnitOfWork, *, principal: Principal, alarm_id: str, description: str
+) -> DeviationRow:
+    """A deviation report pre-filled with the occurrence, its window and signing history."""
+    alarm = await repository.find_alarm(uow.session, alarm_id)
+    if alarm is None:
+        raise _no_alarm(alarm_id)
+    require(principal, unit_id=alarm.unit_id, roles=FOLLOW_UP, missing=_no_alarm(alarm_id))
+    text = validate_deviation_text(description, what="description")
+    if alarm.deviation_id is not None:
+        raise AlreadyReported("the alarm already has a deviation report")
+    occurrence = await uow.session.get(OccurrenceRow, alarm.occurrence_id)
+    history = await repository.signing_history(uow.session, alarm.occurrence_id)
+    now = uow.clock.now()
+    deviation = DeviationRow(
+        deviation_id=str(uuid.uuid4()),
+        alarm_id=alarm_id,
+        unit_id=alarm.unit_id,
+        occurrence_id=alarm.occurrence_id,
+        intervention_id=alarm.intervention_id,
+        tenant_id=alarm.tenant_id,
+        window_start=occurrence.window_start if occurrence else None,
+        window_end=occurrence.window_end if occurrence else None,
+        signing_history=[
+            {
+                "signatureId": s.signature_id,
+                "status": s.status,
+                "timing": s.timing,
+                "performedAt": _iso(s.performed_at),
+                "signedAt": _iso(s.signed_at),
+                "signedBy": s.signed_by,
+                "annulledAt": _iso(s.annulled_at),
+                "annulledBy": s.annulled_by,
+                "documentedAt": _iso(s.documented_at),
+            }
+            for s in history
+        ],
+        description=text,
+        reported_by=principal.user_id,
+        reported_at=now,
+    )
+    linked = await uow.session.execute(
+        update(AlarmRow)
+        .where(AlarmRow.alarm_id == alarm_id, AlarmRow.deviation_id.is_(None))
+        .values(deviation_id=deviation.deviation_id)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(linked, "rowcount", 1) != 1:
+        raise AlreadyReported("the alarm already has a deviation report")
+    uow.session.add(deviation)
+    await uow.emit(
+        DeviationReported(
+            alarm_id=alarm_id,
+            unit_id=alarm.unit_id,
+            deviation_id=deviation.deviation_id,
+            reported_by=principal.user_id,
+            reported_at=now,
+        )
+    )
+    await record_access(
+        uow,
+        principal=principal,
+        unit_id=alarm.unit_id,
+        tenant_ids=[alarm.tenant_id],
+        action="deviation.report",
+    )
+    await uow.commit()
+    return deviation
+
+
+async def assess_deviation(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    deviation_id: str,
+    lex_sarah: bool,
+    motivation: str,
+    settings: AlarmsSettings,
+) -> DeviationRow:
+    deviation = await uow.session.get(DeviationRow, deviation_id, with_for_update=True)
+    missing = DeviationNotFound(f"no deviation report {deviation_id}")
+    if deviation is None:
+        raise missing
+    require(principal, unit_id=deviation.unit_id, roles=ASSESS, missing=missing)
+    text = validate_deviation_text(motivation, what="motivation")
+    if deviation.assessed_at is not None:
+        raise AlreadyAssessed("the deviation report has already been assessed")
+    now = uow.clock.now()
+    zone = await repository.unit_zone(
+        uow.session, unit_id=deviation.unit_id, default=settings.default_timezone
+    )
+    deviation.lex_sarah = lex_sarah
+    deviation.motivation = text
+    deviation.assessed_by = principal.user_id
+    deviation.assessed_at = now
+    deviation.report_to_ivo_by = (
+        ivo_report_deadline(
+            assessed_on=now.astimezone(zone).date(), within_days=settings.ivo_report_within_days
+        )
+        if lex_sarah
+        else None
+    )
+    await uow.emit(
+        DeviationAssessed(
+            alarm_id=deviation.alarm_id,
+            unit_id=deviation.unit_id,
+            deviation_id=deviation_id,
+            lex_sarah=lex_sarah,
+            report_to_ivo_by=deviation.report_to_ivo_by,
+            assessed_by=principal.user_id,
+            assessed_at=now,
+        )
+    )
+    await record_access(
+        uow,
+        principal=principal,
+        unit_id=deviation.unit_id,
+        tenant_ids=[deviation.tenant_id],
+        action="deviation.assess",
+    )
+    await uow.commit()
+    return deviation
+
+
+async def compliance_report(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    unit_id: str,
+    start: date,
+    end: date,
+    settings: AlarmsSettings,
+) -> list[ComplianceRow]:
+    require(principal, unit_id=unit_id, roles=READ, missing=AlarmNotFound(f"no unit {unit_id}"))
+    validate_period(start=start, end=end)
+    facts, tenants = await repository.report_occurrences(
+        uow.session, unit_id=unit_id, start=start, end=end
+    )
+    rows = aggregate_compliance(facts, now=uow.clock.now(), ack_within=settings.overdue_after)
+    await record_access(
+        uow, principal=principal, unit_id=unit_id, tenant_ids=tenants, action="compliance.read"
+    )
+    await uow.commit()
+    return rows
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else None

@@ -1,0 +1,322 @@
+"""Reading alarms, deviations and report facts; the views the graph and the CSV are made of."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.alarms.domain import (
+    AlarmKind,
+    AlarmState,
+    ReportAlarm,
+    ReportOccurrence,
+)
+from services.alarms.tables import AlarmRow, DeviationRow, OccurrenceRow, SignatureRow, UnitRow
+
+__all__ = [
+    "AlarmPage",
+    "AlarmView",
+    "InvalidCursor",
+    "Overview",
+    "alarm_views",
+    "decode_cursor",
+    "find_alarm",
+    "list_alarms",
+    "list_deviations",
+    "overview",
+    "report_occurrences",
+    "unit_zone",
+]
+
+
+@dataclass(frozen=True)
+class AlarmView:
+    alarm: AlarmRow
+    occurrence: OccurrenceRow | None
+    signature: SignatureRow | None
+    deviation: DeviationRow | None
+
+
+async def alarm_views(session: AsyncSession, alarms: Sequence[AlarmRow]) -> list[AlarmView]:
+    """The alarms with their occurrence, signature and deviation report, in three queries."""
+    occurrence_ids = {a.occurrence_id for a in alarms}
+    signature_ids = {a.signature_id for a in alarms if a.signature_id}
+    deviation_ids = {a.deviation_id for a in alarms if a.deviation_id}
+    occurrences = {
+        row.occurrence_id: row
+        for row in (
+            await session.execute(
+                select(OccurrenceRow).where(OccurrenceRow.occurrence_id.in_(occurrence_ids))
+            )
+        ).scalars()
+    }
+    signatures = {
+        row.signature_id: row
+        for row in (
+            await session.execute(
+                select(SignatureRow).where(SignatureRow.signature_id.in_(signature_ids))
+            )
+        ).scalars()
+    }
+    deviations = {
+        row.deviation_id: row
+        for row in (
+            await session.execute(
+                select(DeviationRow).where(DeviationRow.deviation_id.in_(deviation_ids))
+            )
+        ).scalars()
+    }
+    return [
+        AlarmView(
+            alarm=a,
+            occurrence=occurrences.get(a.occurrence_id),
+            signature=signatures.get(a.signature_id) if a.signature_id else None,
+            deviation=deviations.get(a.deviation_id) if a.deviation_id else None,
+        )
+        for a in alarms
+    ]
+
+
+async def find_alarm(session: AsyncSession, alarm_id: str) -> AlarmRow | None:
+    return await session.get(AlarmRow, alarm_id)
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def encode_cursor(alarm: AlarmRow) -> str:
+    raw = f"{alarm.raised_at.isoformat()}|{alarm.alarm_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raised, _, alarm_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        instant = datetime.fromisoformat(raised)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise InvalidCursor("the cursor is not one this service gave out") from error
+    if not alarm_id or instant.tzinfo is None:
+        raise InvalidCursor("the cursor is not one this service gave out")
+    return instant, alarm_id
+
+
+@dataclass(frozen=True)
+class AlarmPage:
+    alarms: list[AlarmRow]
+    has_next: bool
+    total: int
+
+    @property
+    def end_cursor(self) -> str | None:
+        return encode_cursor(self.alarms[-1]) if self.alarms else None
+
+
+async def list_alarms(
+    session: AsyncSession,
+    *,
+    unit_id: str,
+    state: AlarmState | None,
+    kind: AlarmKind | None,
+    first: int,
+    after: tuple[datetime, str] | None,
+) -> AlarmPage:
+    """Newest first; the cursor is (raised_at, alarm_id) so pages are stable under inserts."""
+    conditions = [AlarmRow.unit_id == unit_id]
+    if state is not None:
+        conditions.append(AlarmRow.state == state.value)
+    if kind is not None:
+        conditions.append(AlarmRow.kind == kind.value)
+    total = (
+        await session.execute(select(func.count()).select_from(AlarmRow).where(*conditions))
+    ).scalar_one()
+    page_conditions = list(conditions)
+    if after is not None:
+        raised_at, alarm_id = after
+        page_conditions.append(
+            or_(
+                AlarmRow.raised_at < raised_at,
+                and_(AlarmRow.raised_at == raised_at, AlarmRow.alarm_id < alarm_id),
+            )
+        )
+    rows = list(
+        (
+            await session.execute(
+                select(AlarmRow)
+                .where(*page_conditions)
+                .order_by(AlarmRow.raised_at.desc(), AlarmRow.alarm_id.desc())
+                .limit(first + 1)
+            )
+        ).scalars()
+    )
+    return AlarmPage(alarms=rows[:first], has_next=len(rows) > first, total=int(total))
+
+
+@dataclass(frozen=True)
+class Overview:
+    open_by_kind: dict[AlarmKind, int]
+    acknowledged: int
+    overdue: int
+    escalated: int
+    oldest_open_raised_at: datetime | None
+    last_acknowledged_at: datetime | None
+
+
+async def overview(session: AsyncSession, *, unit_id: str, overdue_before: datetime) -> Overview:
+    in_unit = AlarmRow.unit_id == unit_id
+    is_open = AlarmRow.state == AlarmState.OPEN.value
+    by_kind = {
+        AlarmKind(kind): int(count)
+        for kind, count in (
+            await session.execute(
+                select(AlarmRow.kind, func.count()).where(in_unit, is_open).group_by(AlarmRow.kind)
+            )
+        ).all()
+    }
+    row = (
+        await session.execute(
+            select(
+                func.count().filter(AlarmRow.raised_at < overdue_before, is_open),
+                func.count().filter(AlarmRow.escalated_at.is_not(None), is_open),
+                func.min(AlarmRow.raised_at).filter(is_open),
+                func.max(AlarmRow.acknowledged_at),
+                func.count().filter(AlarmRow.state == AlarmState.ACKNOWLEDGED.value),
+            ).where(in_unit)
+        )
+    ).one()
+    return Overview(
+        open_by_kind={kind: by_kind.get(kind, 0) for kind in AlarmKind},
+        overdue=int(row[0]),
+        escalated=int(row[1]),
+        oldest_open_raised_at=_aware(row[2]),
+        last_acknowledged_at=_aware(row[3]),
+        acknowledged=int(row[4]),
+    )
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    # Aggregates bypass the column type, and SQLite hands back text.
+    if value is None:
+        return None
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=ZoneInfo("UTC"))
+
+
+async def list_deviations(session: AsyncSession, *, unit_id: str) -> list[DeviationRow]:
+    return list(
+        (
+            await session.execute(
+                select(DeviationRow)
+                .where(DeviationRow.unit_id == unit_id)
+                .order_by(DeviationRow.reported_at.desc(), DeviationRow.deviation_id)
+            )
+        ).scalars()
+    )
+
+
+async def signing_history(session: AsyncSession, occurrence_id: str) -> list[SignatureRow]:
+    return list(
+        (
+            await session.execute(
+                select(SignatureRow)
+                .where(SignatureRow.occurrence_id == occurrence_id)
+                .order_by(SignatureRow.signed_at, SignatureRow.signature_id)
+            )
+        ).scalars()
+    )
+
+
+async def unit_zone(session: AsyncSession, *, unit_id: str, default: str) -> ZoneInfo:
+    name = (
+        await session.execute(select(UnitRow.timezone).where(UnitRow.unit_id == unit_id))
+    ).scalar_one_or_none()
+    try:
+        return ZoneInfo(name or default)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(default)
+
+
+async def report_occurrences(
+    session: AsyncSession, *, unit_id: str, start: date, end: date
+) -> tuple[list[ReportOccurrence], set[str]]:
+    """The planned (scheduled, not cancelled, not PRN) occurrences of the period and the
+    care recipients they concern."""
+    occurrences = [
+        row
+        for row in (
+            await session.execute(
+                select(OccurrenceRow).where(
+                    OccurrenceRow.unit_id == unit_id,
+                    OccurrenceRow.local_date >= start,
+                    OccurrenceRow.local_date <= end,
+                    OccurrenceRow.window_end.is_not(None),
+                    OccurrenceRow.prn.is_(False),
+                )
+            )
+        ).scalars()
+        if not row.cancelled
+    ]
+    ids = [row.occurrence_id for row in occurrences]
+    active: dict[str, SignatureRow] = {}
+    alarms: dict[str, list[ReportAlarm]] = {}
+    for chunk in _chunks(ids, 5000):
+        for signature in (
+            await session.execute(
+                select(SignatureRow).where(
+                    SignatureRow.occurrence_id.in_(chunk),
+                    SignatureRow.annulled_at.is_(None),
+                    SignatureRow.status.is_not(None),
+                )
+            )
+        ).scalars():
+            known = active.get(signature.occurrence_id)
+            if known is None or (signature.signed_at or _MIN) > (known.signed_at or _MIN):
+                active[signature.occurrence_id] = signature
+        for alarm in (
+            await session.execute(select(AlarmRow).where(AlarmRow.occurrence_id.in_(chunk)))
+        ).scalars():
+            alarms.setdefault(alarm.occurrence_id, []).append(
+                ReportAlarm(raised_at=alarm.raised_at, acknowledged_at=alarm.acknowledged_at)
+            )
+    facts = []
+    for row in occurrences:
+        assert row.local_date is not None
+        assert row.window_end is not None
+        chosen = active.get(row.occurrence_id)
+        facts.append(
+            ReportOccurrence(
+                local_date=row.local_date,
+                intervention_id=row.intervention_id,
+                window_end=row.window_end,
+                signature_status=chosen.status if chosen else None,
+                signature_timing=chosen.timing if chosen else None,
+                alarms=tuple(alarms.get(row.occurrence_id, ())),
+            )
+        )
+    return facts, {row.tenant_id for row in occurrences}
+
+
+_MIN = datetime.min.replace(tzinfo=ZoneInfo("UTC"))
+
+
+def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+async def alarms_of_occurrence(session: AsyncSession, occurrence_id: str) -> list[AlarmRow]:
+    return list(
+        (
+            await session.execute(
+                select(AlarmRow)
+                .where(AlarmRow.occurrence_id == occurrence_id)
+                .order_by(AlarmRow.raised_at, AlarmRow.alarm_id)
+            )
+        ).scalars()
+    )
