@@ -206,6 +206,8 @@ def require_system_admin(principal: Principal) -> None:
 
 def require_manager_of(principal: Principal, unit_id: str) -> None:
     """A unit manager of ``unit_id``; to anyone outside the unit it does not exist."""
+    if principal.is_system_admin and not principal.has_role(unit_id, Role.UNIT_MANAGER):
+        raise NotAllowed("only the unit manager may do this")
     if not principal.has_role(unit_id):
         raise NotFound("no such unit")
     if not principal.has_role(unit_id, Role.UNIT_MANAGER):
