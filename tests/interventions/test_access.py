@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from libs.auth.principal import Role
@@ -141,7 +140,6 @@ async def test_windows_follow_the_timezone_identity_gives_the_unit(service, brok
     [first, *_] = await service.occurrences(intervention_id=intervention)
     # 01:00 local in New York when the clock reads 06:00 UTC on the 10th.
     assert first.window_start == datetime(2026, 2, 10, 13, 0, tzinfo=UTC)
-    await asyncio.sleep(0)
 
 
 async def test_other_units_tenants_are_invisible_in_lists(service):
