@@ -86,7 +86,12 @@ def build_identity(
         publisher=publisher,
         keys=_Keys(),
     )
-    keys = KeyStore(sessions=runtime.sessions, clock=runtime.clock, overlap=settings.key_overlap)
+    keys = KeyStore(
+        sessions=runtime.sessions,
+        clock=runtime.clock,
+        overlap=settings.key_overlap,
+        propagation=settings.key_propagation,
+    )
     deps = Deps(
         settings=settings,
         units_of_work=runtime.unit_of_work,
@@ -113,14 +118,14 @@ def build_identity(
         ),
         revocations=runtime.revocations,
     )
-    # The keys are in the local database, so an unknown kid (a rotation by another replica)
-    # may be looked up every second rather than every ten as against a remote JWKS.
+    # The keys are in the local database and the key store rate-limits its own reads, so an
+    # unknown kid is looked up at once (a remote JWKS is refetched at most every ten seconds).
     verifier = TokenVerifier(
         keys=keys,
         issuer=settings.common.jwt_issuer,
         audience=settings.common.jwt_audience,
         is_revoked=runtime.revocations.is_revoked,
-        refetch_interval=1.0,
+        refetch_interval=0.0,
     )
     return Identity(runtime=runtime, deps=deps, verifier=verifier)
 

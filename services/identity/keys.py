@@ -5,8 +5,10 @@ a rotation reaches all of them. In production a key from a secret store (KMS, Va
 mounted secret) would keep the private half out of database backups; the store here is the
 one place to change for that.
 
-The newest un-retired key signs. Rotation inserts a new key and retires the previous one; a
-retired key stays published for ``overlap`` (≥ the access-token lifetime), so tokens it
+Rotation inserts a new key and retires the previous one. The new key is published at once
+but signs only after ``propagation`` (longer than the replicas' key cache), so no replica sees
+a token whose key it has not loaded yet; until then the previous key keeps signing. A retired
+key stays published for ``overlap`` (≥ access-token lifetime + propagation), so the tokens it
 signed keep verifying until they expire anyway.
 """
 
@@ -47,14 +49,16 @@ class KeyStore:
         sessions: SessionFactory,
         clock: Clock,
         overlap: timedelta,
+        propagation: timedelta = timedelta(seconds=5),
         cache_seconds: float = 2.0,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
         self._overlap = overlap
+        self._propagation = propagation
         self._cache_seconds = cache_seconds
         self._published: list[SigningKey] = []
-        self._signing: SigningKey | None = None
+        self._keys: list[tuple[SigningKey, datetime]] = []
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
 
@@ -71,17 +75,21 @@ class KeyStore:
 
     async def signing_key(self) -> SigningKey:
         await self._load()
-        if self._signing is None:
+        if not self._keys:
             raise RuntimeError("no signing key: ensure_key() was not run")
-        return self._signing
+        ready = self._clock.now() - self._propagation
+        # Newest first; the very first key of an installation signs at once.
+        return next((key for key, created in self._keys if created <= ready), self._keys[-1][0])
 
     async def published(self) -> list[SigningKey]:
         await self._load()
         return list(self._published)
 
     async def fetch(self) -> Mapping[str, Any]:
-        """The JWKS document (KeySource protocol), read from the database, not over HTTP."""
-        self.invalidate()
+        """The JWKS document (KeySource protocol), read from the database, not over HTTP.
+
+        Cached for ``cache_seconds``, so a flood of tokens with forged kids costs one small
+        query per period, not one per request."""
         return jwks_document(await self.published())
 
     async def _load(self) -> None:
@@ -105,9 +113,9 @@ class KeyStore:
                     )
                 ).scalars()
                 keys = [
-                    (SigningKey.from_pem(row.kid, row.private_pem.encode()), row.retired_at)
+                    (SigningKey.from_pem(row.kid, row.private_pem.encode()), row.created_at)
                     for row in rows
                 ]
+            self._keys = keys
             self._published = [key for key, _ in keys]
-            self._signing = next((key for key, retired in keys if retired is None), None)
             self._loaded_at = loop.time()

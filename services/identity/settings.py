@@ -41,6 +41,8 @@ class IdentitySettings(ServiceSettings):
     refresh_token_hours: int = Field(default=12, ge=1, le=24 * 30)
     # A rotated-out key stays published this long; at least an access token's lifetime.
     key_overlap_seconds: int = Field(default=600, ge=300)
+    # A new key is published this long before it signs, so every replica has loaded it.
+    key_propagation_seconds: float = Field(default=5.0, ge=0, le=60)
 
     # Log-in throttling: free attempts in the window, then a doubling lock.
     login_free_attempts_per_account: int = Field(default=5, ge=1)
@@ -65,7 +67,16 @@ class IdentitySettings(ServiceSettings):
 
     @property
     def key_overlap(self) -> timedelta:
-        return timedelta(seconds=max(self.key_overlap_seconds, self.access_token_seconds))
+        return timedelta(
+            seconds=max(
+                self.key_overlap_seconds,
+                self.access_token_seconds + self.key_propagation_seconds + 5,
+            )
+        )
+
+    @property
+    def key_propagation(self) -> timedelta:
+        return timedelta(seconds=self.key_propagation_seconds)
 
     @property
     def access_log_retention(self) -> timedelta:

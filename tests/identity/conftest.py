@@ -60,6 +60,8 @@ async def identity_settings(databases, common_settings, mail_sink) -> IdentitySe
         smtp_port=mail_sink.port,
         public_url="http://signa.test",
         mail_poll_seconds=0.2,
+        # One process: a rotated key may sign at once (production waits for other replicas).
+        key_propagation_seconds=0,
         # Cheap hashes keep the suite fast; test_login checks the production defaults.
         argon2_memory_kib=1024,
         argon2_time_cost=1,

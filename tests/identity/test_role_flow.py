@@ -19,7 +19,9 @@ ORDER = """
 mutation($input: OrderRoleInput!) {
   orderRole(input: $input) { id state action role user { id } unit { name } orderedBy { username } }
 }"""
-APPROVE = "mutation($id: ID!) { approveRoleOrder(orderId: $id) { id state decidedBy { username } } }"
+APPROVE = (
+    "mutation($id: ID!) { approveRoleOrder(orderId: $id) { id state decidedBy { username } } }"
+)
 REJECT = """
 mutation($id: ID!, $reason: String!) {
   rejectRoleOrder(orderId: $id, reason: $reason) { id state reason decidedAt }
