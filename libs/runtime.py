@@ -162,6 +162,7 @@ class ServiceRuntime:
                     common.kafka_bootstrap_servers,
                     [*self.definition.publishes, *self.definition.consumes],
                     partitions=common.kafka_topic_partitions,
+                    replication_factor=common.kafka_topic_replication_factor,
                 )
                 await kafka.start()
                 return

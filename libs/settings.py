@@ -29,6 +29,8 @@ class CommonSettings(BaseSettings):
     # Tansu (the bundled broker) rejects InitProducerId; Apache Kafka should run with it on.
     kafka_enable_idempotence: bool = False
     kafka_topic_partitions: int = Field(default=4, ge=1, le=256)
+    # 3 on a production Kafka cluster; the bundled single-node broker has only 1.
+    kafka_topic_replication_factor: int = Field(default=1, ge=1, le=7)
     jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
     jwt_issuer: str = "https://signa.local/identity"
     jwt_audience: str = "signa"
@@ -60,6 +62,8 @@ class ServiceSettings(BaseSettings):
     database_url: str
     host: str = "127.0.0.1"
     port: int
+    # Off in production when migrations run as their own step (`signa migrate`).
+    migrate_on_start: bool = True
     outbox_poll_seconds: float = Field(default=0.1, gt=0, le=10)
     outbox_batch_size: int = Field(default=500, ge=1, le=5000)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)

@@ -28,7 +28,6 @@ def create_service_app(
     schema: Any,
     context_class: Callable[..., ServiceContext] = ServiceContext,
     routers: Sequence[APIRouter] = (),
-    migrate_on_start: bool = True,
     on_start: Sequence[Callable[[], Awaitable[None]]] = (),
     on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
 ) -> FastAPI:
@@ -36,7 +35,7 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if migrate_on_start:
+        if runtime.settings.migrate_on_start:
             await runtime.migrate()
         await runtime.start()
         for hook in on_start:

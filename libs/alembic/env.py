@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from libs.database import create_engine
+
+MIGRATION_LOCK = 0x5167_4E41  # any constant shared by every process migrating one database
 
 
 def _migrate(connection: Connection, target_metadata: MetaData) -> None:
@@ -20,6 +22,9 @@ def _migrate(connection: Connection, target_metadata: MetaData) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Replicas starting together on a fresh database take turns instead of racing.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

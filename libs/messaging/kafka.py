@@ -35,7 +35,11 @@ _TOPIC_ALREADY_EXISTS = 36
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[str], *, partitions: int = 4
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    *,
+    partitions: int = 4,
+    replication_factor: int = 1,
 ) -> None:
     """Create the topics and their ``.dlq`` twins; existing ones are kept as they are.
 
@@ -47,7 +51,10 @@ async def ensure_topics(
     await admin.start()
     try:
         response = await admin.create_topics(
-            [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in wanted]
+            [
+                NewTopic(name, num_partitions=partitions, replication_factor=replication_factor)
+                for name in wanted
+            ]
         )
     finally:
         await admin.close()
