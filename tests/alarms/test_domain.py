@@ -1,0 +1,231 @@
+"""The pure rules: evaluation, timing edges, acknowledgement, overdue, IVO date, compliance."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from services.alarms.domain import (
+    AckOutcome,
+    AlarmFacts,
+    AlarmKind,
+    AlarmNotOpen,
+    AlarmState,
+    InvalidAcknowledgement,
+    InvalidPeriod,
+    OccurrenceFacts,
+    ReportAlarm,
+    ReportOccurrence,
+    SignatureFacts,
+    Timing,
+    aggregate_compliance,
+    classify_timing,
+    evaluate,
+    is_overdue,
+    ivo_report_deadline,
+    validate_acknowledgement,
+    validate_period,
+)
+
+START = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+END = START + timedelta(hours=1)
+WINDOW = OccurrenceFacts(window_start=START, window_end=END, cancelled=False)
+NO_GRACE = timedelta(0)
+
+
+def signature(sig_id="s1", *, status="DONE", timing="ON_TIME", annulled=False):
+    return SignatureFacts(
+        signature_id=sig_id, status=status, timing=timing, signed_at=START, annulled=annulled
+    )
+
+
+def alarm(kind, *, state=AlarmState.OPEN, signature_id=None, generation=0, alarm_id="a1"):
+    return AlarmFacts(
+        alarm_id=alarm_id, kind=kind, state=state, signature_id=signature_id, generation=generation
+    )
+
+
+def test_performing_exactly_at_the_window_end_is_late_and_at_its_start_on_time():
+    assert classify_timing(performed_at=END, window_start=START, window_end=END) is Timing.LATE
+    assert classify_timing(performed_at=START, window_start=START, window_end=END) is Timing.ON_TIME
+    before = START - timedelta(microseconds=1)
+    assert classify_timing(performed_at=before, window_start=START, window_end=END) is Timing.EARLY
+
+
+def test_unsigned_window_is_checked_at_its_end_and_missed_from_then():
+    pending = evaluate(occurrence=WINDOW, signatures=[], alarms=[], now=END - timedelta(seconds=1), grace=NO_GRACE)
+    assert pending.check_due == END
+    assert pending.raise_alarms == ()
+    due = evaluate(occurrence=WINDOW, signatures=[], alarms=[], now=END, grace=NO_GRACE)
+    assert [a.kind for a in due.raise_alarms] == [AlarmKind.MISSED]
+    assert due.check_due is None
+
+
+def test_grace_moves_the_check():
+    result = evaluate(occurrence=WINDOW, signatures=[], alarms=[], now=END, grace=timedelta(minutes=5))
+    assert result.check_due == END + timedelta(minutes=5)
+
+
+def test_an_already_missed_window_is_not_raised_twice_even_after_acknowledgement():
+    acknowledged = alarm(AlarmKind.MISSED, state=AlarmState.ACKNOWLEDGED)
+    result = evaluate(occurrence=WINDOW, signatures=[], alarms=[acknowledged], now=END, grace=NO_GRACE)
+    assert result == type(result)()
+
+
+def test_late_signature_updates_open_missed_and_raises_no_outside_window():
+    result = evaluate(
+        occurrence=WINDOW,
+        signatures=[signature(timing="LATE")],
+        alarms=[alarm(AlarmKind.MISSED)],
+        now=END + timedelta(hours=1),
+        grace=NO_GRACE,
+    )
+    assert result.raise_alarms == ()
+    assert result.update_missed is not None
+    assert result.update_missed.signature_id == "s1"
+
+
+def test_late_signature_after_the_missed_alarm_was_acknowledged_raises_outside_window():
+    result = evaluate(
+        occurrence=WINDOW,
+        signatures=[signature(timing="LATE")],
+        alarms=[alarm(AlarmKind.MISSED, state=AlarmState.ACKNOWLEDGED)],
+        now=END + timedelta(hours=1),
+        grace=NO_GRACE,
+    )
+    assert [a.kind for a in result.raise_alarms] == [AlarmKind.OUTSIDE_WINDOW]
+
+
+def test_annulment_after_the_window_reopens_missed_once():
+    annulled = [signature(annulled=True)]
+    first = evaluate(occurrence=WINDOW, signatures=annulled, alarms=[], now=END, grace=NO_GRACE)
+    assert [(a.kind, a.generation) for a in first.raise_alarms] == [(AlarmKind.MISSED, 1)]
+    again = evaluate(
+        occurrence=WINDOW,
+        signatures=annulled,
+        alarms=[alarm(AlarmKind.MISSED, generation=1, state=AlarmState.ACKNOWLEDGED)],
+        now=END,
+        grace=NO_GRACE,
+    )
+    assert again.raise_alarms == ()
+
+
+@pytest.mark.parametrize("status", ["NOT_DONE", "NOT_HOME", "DECLINED"])
+def test_deviating_statuses_raise_deviating_once_per_signature(status):
+    sig = signature(status=status)
+    result = evaluate(occurrence=WINDOW, signatures=[sig], alarms=[], now=START, grace=NO_GRACE)
+    assert [a.kind for a in result.raise_alarms] == [AlarmKind.DEVIATING]
+    known = alarm(AlarmKind.DEVIATING, signature_id="s1", state=AlarmState.ACKNOWLEDGED)
+    assert evaluate(occurrence=WINDOW, signatures=[sig], alarms=[known], now=START, grace=NO_GRACE).raise_alarms == ()
+
+
+def test_cancelled_and_prn_occurrences_raise_nothing():
+    cancelled = OccurrenceFacts(window_start=START, window_end=END, cancelled=True)
+    prn = OccurrenceFacts(window_start=START, window_end=END, cancelled=False, prn=True)
+    for occurrence in (cancelled, prn):
+        result = evaluate(
+            occurrence=occurrence,
+            signatures=[signature(status="NOT_DONE", timing="LATE")],
+            alarms=[],
+            now=END,
+            grace=NO_GRACE,
+        )
+        assert result == type(result)()
+
+
+def test_signature_known_before_its_window_still_raises_from_its_own_facts():
+    unknown = OccurrenceFacts(window_start=None, window_end=None, cancelled=False)
+    result = evaluate(
+        occurrence=unknown, signatures=[signature(timing="EARLY")], alarms=[], now=START, grace=NO_GRACE
+    )
+    assert [a.kind for a in result.raise_alarms] == [AlarmKind.OUTSIDE_WINDOW]
+    nothing = evaluate(occurrence=unknown, signatures=[], alarms=[], now=START, grace=NO_GRACE)
+    assert nothing.check_due is None
+
+
+@pytest.mark.parametrize(
+    ("outcome", "comment", "deviation", "error"),
+    [
+        (AckOutcome.OTHER, None, False, InvalidAcknowledgement),
+        (AckOutcome.OTHER, "   ", False, InvalidAcknowledgement),
+        (AckOutcome.DEVIATION_REPORTED, None, False, InvalidAcknowledgement),
+        (AckOutcome.STAFF_REMINDED, "x" * 2001, False, InvalidAcknowledgement),
+    ],
+)
+def test_acknowledgement_rules(outcome, comment, deviation, error):
+    with pytest.raises(error):
+        validate_acknowledgement(
+            outcome=outcome, comment=comment, state=AlarmState.OPEN, has_deviation_report=deviation
+        )
+
+
+def test_acknowledgement_accepted_and_only_when_open():
+    assert (
+        validate_acknowledgement(
+            outcome=AckOutcome.OTHER, comment=" called ", state=AlarmState.OPEN, has_deviation_report=False
+        )
+        == "called"
+    )
+    assert (
+        validate_acknowledgement(
+            outcome=AckOutcome.DEVIATION_REPORTED, comment=None, state=AlarmState.OPEN, has_deviation_report=True
+        )
+        is None
+    )
+    with pytest.raises(AlarmNotOpen):
+        validate_acknowledgement(
+            outcome=AckOutcome.STAFF_REMINDED, comment=None, state=AlarmState.ACKNOWLEDGED, has_deviation_report=False
+        )
+
+
+def test_overdue_after_the_limit_and_only_while_open():
+    week = timedelta(days=7)
+    assert not is_overdue(state=AlarmState.OPEN, raised_at=START, now=START + week, after=week)
+    assert is_overdue(state=AlarmState.OPEN, raised_at=START, now=START + week + timedelta(seconds=1), after=week)
+    assert not is_overdue(state=AlarmState.ACKNOWLEDGED, raised_at=START, now=START + 2 * week, after=week)
+
+
+def test_ivo_deadline_is_two_weeks_after_the_assessment():
+    assert ivo_report_deadline(assessed_on=date(2026, 3, 10), within_days=14) == date(2026, 3, 24)
+
+
+def test_report_period_must_be_ordered_and_bounded():
+    validate_period(start=date(2026, 1, 1), end=date(2026, 1, 1))
+    with pytest.raises(InvalidPeriod):
+        validate_period(start=date(2026, 1, 2), end=date(2026, 1, 1))
+    with pytest.raises(InvalidPeriod):
+        validate_period(start=date(2025, 1, 1), end=date(2026, 1, 2))
+
+
+def test_compliance_counts_each_occurrence_once_by_its_state_and_medians_ack_delays():
+    day = date(2026, 3, 10)
+    now = END + timedelta(days=30)
+
+    def occ(intervention, *, status=None, timing=None, alarms=(), window_end=END):
+        return ReportOccurrence(
+            local_date=day, intervention_id=intervention, window_end=window_end,
+            signature_status=status, signature_timing=timing, alarms=tuple(alarms),
+        )
+
+    hour = timedelta(hours=1)
+    rows = aggregate_compliance(
+        [
+            occ("A", status="DONE", timing="ON_TIME"),
+            occ("A", status="NOT_DONE", timing="ON_TIME", alarms=[ReportAlarm(raised_at=END, acknowledged_at=END + hour)]),
+            occ("A", status="DONE", timing="LATE", alarms=[ReportAlarm(raised_at=END, acknowledged_at=END + 3 * hour)]),
+            occ("A", alarms=[ReportAlarm(raised_at=END, acknowledged_at=END + timedelta(days=8))]),
+            occ("B", alarms=[ReportAlarm(raised_at=END, acknowledged_at=None)]),
+            occ("B", window_end=now + hour),
+        ],
+        now=now,
+        ack_within=timedelta(days=7),
+    )
+    a, b, total = rows
+    assert (a.planned, a.on_time, a.outside_window, a.missed, a.pending) == (4, 2, 1, 1, 0)
+    assert a.deviating == {"DECLINED": 0, "NOT_DONE": 1, "NOT_HOME": 0}
+    assert (a.alarms_raised, a.acknowledged_within) == (3, 2)
+    assert a.median_seconds_to_acknowledge == 3 * 3600
+    assert (b.planned, b.missed, b.pending, b.alarms_raised, b.acknowledged_within) == (2, 1, 1, 1, 0)
+    assert b.median_seconds_to_acknowledge is None
+    assert (total.day, total.planned, total.missed, total.alarms_raised) == (None, 6, 2, 4)
