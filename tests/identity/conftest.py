@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from services.identity.app import Identity, create_app
 from services.identity.bootstrap import DEMO_UNIT_ID, DemoLogin, load_demo_data
 from services.identity.mail_sink import MailSink
 from services.identity.settings import IdentitySettings
-from tests.support.graphql import GraphQLClient
+from tests.support.graphql import GraphQLClient, GraphQLError
 from tests.support.servers import serve
 from tests.support.waiting import eventually
 
@@ -39,6 +39,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if Path(str(item.fspath)).parent == Path(__file__).parent:
             for warning in KNOWN_WARNINGS:
                 item.add_marker(pytest.mark.filterwarnings(warning))
+
+
+async def error_code(operation: Awaitable[object]) -> str:
+    """The ``extensions.code`` of the error ``operation`` must fail with."""
+    with pytest.raises(GraphQLError) as raised:
+        await operation
+    return raised.value.code
 
 
 @pytest.fixture

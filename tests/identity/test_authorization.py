@@ -36,7 +36,8 @@ async def second_unit_with_manager(stack, admin) -> tuple[str, str, object]:
     )["createUser"]
     [mail] = await stack.mails_to("olle@example.se")
     await stack.api(
-        "mutation($t: String!, $p: String!) { activateAccount(token: $t, password: $p) { userId } }",
+        "mutation($t: String!, $p: String!) "
+        "{ activateAccount(token: $t, password: $p) { userId } }",
         {"t": stack.token_in(mail), "p": "björkarna susar i vinden"},
     )
     login = await stack.login("olle", "björkarna susar i vinden")

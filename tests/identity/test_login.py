@@ -1,0 +1,130 @@
+"""Log-in: OWASP argon2id by default, no user enumeration, lock-out per account and address."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+import pytest
+from argon2 import extract_parameters
+
+from services.identity.passwords import PasswordHasher
+from services.identity.settings import IdentitySettings
+from tests.identity.conftest import LOGIN
+from tests.support.graphql import GraphQLError
+
+
+@pytest.fixture
+def identity_settings(identity_settings: IdentitySettings) -> IdentitySettings:
+    return identity_settings.model_copy(
+        update={
+            "login_free_attempts_per_account": 3,
+            "login_free_attempts_per_address": 6,
+            "login_base_lock_seconds": 1,
+        }
+    )
+
+
+async def test_production_defaults_are_the_owasp_argon2id_parameters():
+    settings = IdentitySettings()
+    assert (settings.argon2_memory_kib, settings.argon2_time_cost) == (19 * 1024, 2)
+    assert settings.argon2_parallelism == 1
+    hasher = PasswordHasher(
+        memory_kib=settings.argon2_memory_kib,
+        time_cost=settings.argon2_time_cost,
+        parallelism=settings.argon2_parallelism,
+    )
+    try:
+        stored = await hasher.hash("korrekt häst batteri häftklammer")
+        parameters = extract_parameters(stored)
+        assert stored.startswith("$argon2id$")
+        assert (parameters.memory_cost, parameters.time_cost, parameters.parallelism) == (
+            19456,
+            2,
+            1,
+        )
+        assert (await hasher.verify(stored, "korrekt häst batteri häftklammer")).matched
+        assert not (await hasher.verify(stored, "fel")).matched
+        assert not (await hasher.verify(None, "korrekt häst batteri häftklammer")).matched
+    finally:
+        hasher.close()
+
+
+async def login_error(stack, username: str, password: str, *, address: str = "10.0.0.1"):
+    response = await stack.api._http.post(
+        stack.api.url,
+        json={"query": LOGIN, "variables": {"u": username, "p": password}},
+        headers={"x-forwarded-for": f"{address}, 172.16.0.1"},
+    )
+    errors = response.json().get("errors")
+    return errors[0] if errors else None
+
+
+async def test_unknown_user_and_wrong_password_look_the_same(stack):
+    wrong_password = await login_error(stack, "anna", "inte rätt lösenord", address="10.0.0.2")
+    unknown_user = await login_error(stack, "ingen-sådan", "inte rätt lösenord", address="10.0.0.3")
+    assert wrong_password == unknown_user
+    assert wrong_password["extensions"] == {"code": "UNAUTHENTICATED"}
+    assert wrong_password["message"] == "wrong username or password"
+
+    # Both paths verify an argon2 hash, so they take about as long.
+    async def timed(username: str, address: str) -> float:
+        started = time.perf_counter()
+        await login_error(stack, username, "inte rätt lösenord", address=address)
+        return time.perf_counter() - started
+
+    known = [await timed(name, f"10.1.0.{i}") for i, name in enumerate(["bo", "chef", "admin"])]
+    unknown = [await timed(f"okänd{i}", f"10.2.0.{i}") for i in range(3)]
+    ratio = statistics.median(unknown) / statistics.median(known)
+    assert 0.5 < ratio < 2.0, (known, unknown)
+
+
+async def test_repeated_failures_lock_the_account_even_for_the_right_password(stack):
+    for _ in range(3):
+        error = await login_error(stack, "bo", "fel fel fel fel", address="10.0.1.1")
+        assert error["message"] == "wrong username or password"
+    locked = await login_error(stack, "bo", stack.demo["bo"].password, address="10.0.1.2")
+    assert locked["extensions"]["code"] == "UNAUTHENTICATED"
+    assert locked["extensions"]["reason"] == "LOCKED_OUT"
+    assert locked["extensions"]["retryAfterSeconds"] >= 1
+    # An unknown username locks the same way: the lock-out does not reveal who exists.
+    for _ in range(3):
+        await login_error(stack, "finns-inte", "fel fel fel fel", address="10.0.1.3")
+    ghost = await login_error(stack, "finns-inte", "fel fel fel fel", address="10.0.1.4")
+    assert ghost["extensions"]["reason"] == "LOCKED_OUT"
+
+    # The lock is short for a first offence (1 s here) and then the right password works.
+    await asyncio.sleep(1.1)
+    assert await login_error(stack, "bo", stack.demo["bo"].password, address="10.0.1.5") is None
+
+
+async def test_one_address_guessing_many_accounts_is_locked_out(stack):
+    for i in range(6):
+        error = await login_error(stack, f"gissning{i}", "lösenord123456", address="192.0.2.9")
+        assert error["message"] == "wrong username or password"
+    blocked = await login_error(stack, "anna", stack.demo["anna"].password, address="192.0.2.9")
+    assert blocked["extensions"]["reason"] == "LOCKED_OUT"
+    # Other addresses are unaffected.
+    assert (
+        await login_error(stack, "anna", stack.demo["anna"].password, address="192.0.2.10") is None
+    )
+
+
+async def test_an_account_that_was_never_activated_cannot_log_in(stack):
+    admin = await stack.as_user("admin")
+    await admin(
+        "mutation($i: CreateUserInput!) { createUser(input: $i) { id } }",
+        {
+            "i": {
+                "name": "Ny",
+                "email": "ny@example.se",
+                "username": "ny",
+                "unitId": stack.unit_id,
+                "roles": ["CARE_STAFF"],
+            }
+        },
+    )
+    with pytest.raises(GraphQLError) as raised:
+        await stack.login("ny", "vad som helst egentligen")
+    assert raised.value.errors[0]["message"] == "wrong username or password"
