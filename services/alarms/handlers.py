@@ -48,7 +48,7 @@ async def acknowledge_alarm(
     alarm_id: str,
     outcome: AckOutcome,
     comment: str | None,
-) -> AlarmRow:
+) -> str:
     alarm = await repository.find_alarm(uow.session, alarm_id)
     if alarm is None:
         raise _no_alarm(alarm_id)
@@ -93,8 +93,7 @@ async def acknowledge_alarm(
         action="alarm.acknowledge",
     )
     await uow.commit()
-    await uow.session.refresh(alarm)
-    return alarm
+    return alarm_id
 
 
 async def report_deviation(

@@ -301,3 +301,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(
                 pytest.mark.filterwarnings("ignore:No path_separator found:DeprecationWarning")
             )
+
+
+async def missed_alarm(service: Service, unit: Unit, *, minutes_from_now: int = 1) -> AlarmRow:
+    """Schedule an occurrence in ``unit``, let its window end unsigned, return the MISSED alarm."""
+    occurrence = unit.scheduled(service.clock.now() + timedelta(minutes=minutes_from_now))
+    await service.publish(occurrence)
+    await service.wait_until_known(occurrence.occurrence_id)
+    advance_to(service.clock, occurrence.window_end)
+    (alarm,) = await service.wait_for_alarms(occurrence.occurrence_id, 1)
+    return alarm
+
+
+ACKNOWLEDGE = """
+mutation($input: AcknowledgeAlarmInput!) {
+  acknowledgeAlarm(input: $input) {
+    id state outcome comment acknowledgedBy { id } acknowledgedAt deviation { id }
+  }
+}"""

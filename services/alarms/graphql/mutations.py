@@ -43,7 +43,7 @@ class Mutation:
         principal = await info.context.principal()
         with translated():
             async with info.context.unit_of_work() as uow:
-                alarm = await handlers.acknowledge_alarm(
+                alarm_id = await handlers.acknowledge_alarm(
                     uow,
                     principal=principal,
                     alarm_id=str(input.alarm_id),
@@ -51,6 +51,8 @@ class Mutation:
                     comment=input.comment,
                 )
         async with info.context.sessions() as session:
+            alarm = await repository.find_alarm(session, alarm_id)
+            assert alarm is not None  # alarms are never deleted
             (view,) = await repository.alarm_views(session, [alarm])
         return to_alarm(info, view)
 
