@@ -13,8 +13,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
@@ -27,7 +29,6 @@ from services.interventions.tables import (
     OCCURRENCES,
     AbsenceRow,
     InterventionRow,
-    OccurrenceRow,
     UnitRow,
 )
 
@@ -39,19 +40,28 @@ _INSERT_BATCH = 2000
 
 
 def schedule_of(row: InterventionRow) -> domain.Schedule | None:
-    if row.prn or row.rrule is None or row.window_start is None or row.window_minutes is None:
+    if row.prn:
         return None
-    hours, minutes = row.window_start.split(":")
+    return _schedule(row.rrule, row.window_start, row.window_minutes)
+
+
+@lru_cache(maxsize=4096)
+def _schedule(
+    rrule: str | None, window_start: str | None, window_minutes: int | None
+) -> domain.Schedule | None:
+    if rrule is None or window_start is None or window_minutes is None:
+        return None
+    hours, minutes = window_start.split(":")
     return domain.Schedule(
-        rrule=row.rrule,
-        window_start=time(int(hours), int(minutes)),
-        window_minutes=row.window_minutes,
+        rrule=rrule, window_start=time(int(hours), int(minutes)), window_minutes=window_minutes
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Candidate:
-    intervention: InterventionRow
+    intervention_id: str
+    tenant_id: str
+    unit_id: str
     window: domain.Window
 
 
@@ -71,9 +81,20 @@ async def materialise(
     occurrence — live or cancelled — exists for them, so a window deliberately cancelled in
     the past is never revived.
     """
-    session = uow.session
+    # Plain columns rather than ORM objects: a pass reads every active intervention.
     query = (
-        select(InterventionRow, UnitRow.timezone)
+        select(
+            InterventionRow.id,
+            InterventionRow.tenant_id,
+            InterventionRow.unit_id,
+            InterventionRow.rrule,
+            InterventionRow.window_start,
+            InterventionRow.window_minutes,
+            InterventionRow.valid_from,
+            InterventionRow.valid_to,
+            InterventionRow.effective_from,
+            UnitRow.timezone,
+        )
         .outerjoin(UnitRow, UnitRow.unit_id == InterventionRow.unit_id)
         .where(InterventionRow.state == domain.InterventionState.ACTIVE, ~InterventionRow.prn)
     )
@@ -81,17 +102,20 @@ async def materialise(
         query = query.where(InterventionRow.id.in_(intervention_ids))
     if tenant_id is not None:
         query = query.where(InterventionRow.tenant_id == tenant_id)
-    interventions = (await session.execute(query)).all()
+    interventions = (await uow.session.execute(query)).all()
     if not interventions:
         return 0
     absences = await _absences(uow, not_before=not_before, tenant_id=tenant_id)
 
     candidates: list[_Candidate] = []
-    for row, zone_name in interventions:
-        schedule = schedule_of(row)
+    zones: dict[str | None, ZoneInfo] = {}
+    for row in interventions:
+        schedule = _schedule(row.rrule, row.window_start, row.window_minutes)
         if schedule is None:
             continue
-        zone = domain.unit_zone(zone_name)
+        zone = zones.get(row.timezone) or zones.setdefault(
+            row.timezone, domain.unit_zone(row.timezone)
+        )
         earliest = max(not_before, row.effective_from or not_before)
         # A window starting the local day before may still be open (it crosses midnight).
         first_day = earliest.astimezone(zone).date() - timedelta(days=1)
@@ -105,20 +129,20 @@ async def materialise(
             start=first_day,
             stop=last_day,
         ):
-            if window.end <= earliest or domain.in_any(window.start, away):
+            if window.end <= earliest or (away and domain.in_any(window.start, away)):
                 continue
-            candidates.append(_Candidate(row, window))
+            candidates.append(_Candidate(row.id, row.tenant_id, row.unit_id, window))
+    if not candidates:
+        return 0
 
-    past = [candidate for candidate in candidates if candidate.window.end <= now]
-    if past:
-        taken = await _existing_windows(uow, past)
-        candidates = [
-            c
-            for c in candidates
-            if c.window.end > now
-            or (c.intervention.id, c.window.local_date, c.window.start) not in taken
-        ]
-    return await _insert(uow, candidates, now=now)
+    live, any_state = await _existing(uow, candidates, intervention_ids=intervention_ids)
+    # The unique index would drop these too; filtering first keeps a steady-state pass cheap.
+    fresh = [
+        c
+        for c in candidates
+        if (c.intervention_id, c.window.start) not in (live if c.window.end > now else any_state)
+    ]
+    return await _insert(uow, fresh, now=now)
 
 
 async def _absences(
@@ -135,18 +159,28 @@ async def _absences(
     return periods
 
 
-async def _existing_windows(
-    uow: UnitOfWork, past: Sequence[_Candidate]
-) -> set[tuple[str, date, datetime]]:
-    ids = sorted({c.intervention.id for c in past})
-    earliest = min(c.window.start for c in past)
-    latest = max(c.window.start for c in past)
-    rows = await uow.session.execute(
-        select(OccurrenceRow.intervention_id, OccurrenceRow.local_date, OccurrenceRow.window_start)
-        .where(OccurrenceRow.intervention_id.in_(ids))
-        .where(OccurrenceRow.window_start.between(earliest, latest))
+async def _existing(
+    uow: UnitOfWork, candidates: Sequence[_Candidate], *, intervention_ids: Sequence[str] | None
+) -> tuple[set[tuple[str, datetime]], set[tuple[str, datetime]]]:
+    """(intervention, window start) of the live occurrences, and of all, in the range."""
+    query = select(
+        OCCURRENCES.c.intervention_id, OCCURRENCES.c.window_start, OCCURRENCES.c.state
+    ).where(
+        OCCURRENCES.c.window_start.between(
+            min(c.window.start for c in candidates), max(c.window.start for c in candidates)
+        )
     )
-    return {(row[0], row[1], row[2]) for row in rows}
+    if intervention_ids is not None or len(candidates) < 500:
+        query = query.where(
+            OCCURRENCES.c.intervention_id.in_(sorted({c.intervention_id for c in candidates}))
+        )
+    live: set[tuple[str, datetime]] = set()
+    any_state: set[tuple[str, datetime]] = set()
+    for intervention_id, window_start, state in await uow.session.execute(query):
+        any_state.add((intervention_id, window_start))
+        if state == SCHEDULED:
+            live.add((intervention_id, window_start))
+    return live, any_state
 
 
 async def _insert(uow: UnitOfWork, candidates: Sequence[_Candidate], *, now: datetime) -> int:
@@ -168,9 +202,9 @@ async def _insert(uow: UnitOfWork, candidates: Sequence[_Candidate], *, now: dat
     rows: list[dict[str, Any]] = [
         {
             "id": str(uuid.uuid4()),
-            "intervention_id": c.intervention.id,
-            "tenant_id": c.intervention.tenant_id,
-            "unit_id": c.intervention.unit_id,
+            "intervention_id": c.intervention_id,
+            "tenant_id": c.tenant_id,
+            "unit_id": c.unit_id,
             "local_date": c.window.local_date,
             "window_start": c.window.start,
             "window_end": c.window.end,
