@@ -1,0 +1,90 @@
+"""The live alarm feed over a real WebSocket (graphql-transport-ws)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+import pytest
+import websockets
+
+from libs.auth.principal import Role
+from tests.alarms.conftest import ACKNOWLEDGE, Unit, advance_to
+from tests.support.graphql import GraphQLError, next_payload, subscription
+
+SUBSCRIBE = """subscription($u: ID!) {
+  alarmEvents(unitId: $u) { type alarm { id kind state occurrence { id } acknowledgedBy { id } } }
+}"""
+
+
+async def subscribed(service, unit_id: str, count: int = 1) -> None:
+    """Wait until the service has registered the subscriber(s) for the unit."""
+    feed = service.app.state.feed
+    for _ in range(200):
+        if len(feed._subscribers.get(unit_id, ())) >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the subscription never registered")
+
+
+async def test_alarm_raised_by_the_rules_arrives_within_a_second_and_its_acknowledgement_too(
+    service, unit
+):
+    occurrence = unit.scheduled(service.clock.now() + timedelta(minutes=1))
+    await service.publish(occurrence)
+    await service.wait_until_known(occurrence.occurrence_id)
+    async with subscription(
+        service.ws_url, SUBSCRIBE, {"u": unit.unit_id}, token=unit.token(Role.CARE_STAFF)
+    ) as socket:
+        await subscribed(service, unit.unit_id)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        advance_to(service.clock, occurrence.window_end)
+        payload = await asyncio.wait_for(next_payload(socket), timeout=5)
+        elapsed = loop.time() - started
+        event = payload["data"]["alarmEvents"]
+        assert event["type"] == "RAISED"
+        assert event["alarm"]["kind"] == "MISSED"
+        assert event["alarm"]["occurrence"] == {"id": occurrence.occurrence_id}
+        assert elapsed < 1.0, f"the alarm took {elapsed:.2f}s from window end to subscriber"
+
+        admin_id = "admin-" + unit.unit_id
+        await service.client(unit.token(Role.SOL_ADMIN, user_id=admin_id))(
+            ACKNOWLEDGE,
+            {"input": {"alarmId": event["alarm"]["id"], "outcome": "STAFF_REMINDED"}},
+        )
+        acked = (await asyncio.wait_for(next_payload(socket), timeout=2))["data"]["alarmEvents"]
+        assert acked["type"] == "ACKNOWLEDGED"
+        assert acked["alarm"]["state"] == "ACKNOWLEDGED"
+        assert acked["alarm"]["acknowledgedBy"] == {"id": admin_id}
+
+
+async def test_a_user_of_another_unit_receives_nothing(service, unit, tokens):
+    other = Unit(tokens=tokens)
+    occurrence = unit.scheduled(service.clock.now() + timedelta(minutes=1))
+    await service.publish(occurrence)
+    await service.wait_until_known(occurrence.occurrence_id)
+    token = other.token(Role.UNIT_MANAGER)
+    async with subscription(service.ws_url, SUBSCRIBE, {"u": unit.unit_id}, token=token) as socket:
+        with pytest.raises(GraphQLError) as refused:
+            payload = await asyncio.wait_for(next_payload(socket), timeout=5)
+            if payload.get("errors"):
+                raise GraphQLError(payload["errors"])
+        assert refused.value.code == "NOT_FOUND"
+    async with subscription(service.ws_url, SUBSCRIBE, {"u": other.unit_id}, token=token) as socket:
+        await subscribed(service, other.unit_id)
+        advance_to(service.clock, occurrence.window_end)
+        await service.wait_for_alarms(occurrence.occurrence_id, 1)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(next_payload(socket), timeout=1.5)
+
+
+async def test_a_bad_token_is_refused_at_connection(service, unit):
+    with pytest.raises((GraphQLError, websockets.exceptions.ConnectionClosed)):
+        async with subscription(service.ws_url, SUBSCRIBE, {"u": unit.unit_id}, token="forged"):
+            pass
+    with pytest.raises((GraphQLError, websockets.exceptions.ConnectionClosed)):
+        async with subscription(service.ws_url, SUBSCRIBE, {"u": unit.unit_id}) as socket:
+            message = json.loads(await asyncio.wait_for(socket.recv(), timeout=5))
+            raise GraphQLError([message])

@@ -1,0 +1,37 @@
+"""After downtime, every window that ended meanwhile is judged as the service starts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from libs.clock import FakeClock
+from tests.alarms.conftest import T0, Unit, running_service
+
+
+async def test_windows_that_ended_during_an_outage_are_caught_up_on_start(
+    databases, broker, common_settings, tokens, http
+):
+    url = await databases.create("alarms_restart")
+    clock = FakeClock(T0)
+    unit = Unit(tokens=tokens)
+    occurrences = [unit.scheduled(T0 + timedelta(hours=hour)) for hour in (1, 2, 3)]
+    cancelled = unit.scheduled(T0 + timedelta(hours=2))
+    future = unit.scheduled(T0 + timedelta(hours=10))
+    options = {"url": url, "common": common_settings, "clock": clock, "tokens": tokens, "http": http}
+    async with running_service(**options) as service:
+        await service.publish(*occurrences, cancelled, future)
+        await service.publish(unit.cancelled(cancelled, T0), time=T0 + timedelta(seconds=1))
+        await service.wait_until_known(cancelled.occurrence_id, lambda row: row.cancelled)
+        for occurrence in (*occurrences, future):
+            await service.wait_until_known(occurrence.occurrence_id)
+
+    clock.set(T0 + timedelta(hours=5))  # the service was down while three windows ended
+
+    async with running_service(**options) as service:
+        # No waiting: the catch-up sweep runs before the service reports itself started.
+        for occurrence in occurrences:
+            alarms = await service.alarms(occurrence.occurrence_id)
+            assert [(a.kind, a.raised_at) for a in alarms] == [("MISSED", clock.now())]
+        assert await service.alarms(cancelled.occurrence_id) == []
+        assert await service.alarms(future.occurrence_id) == []
+        assert (await service.occurrence(future.occurrence_id)).check_due == future.window_end
