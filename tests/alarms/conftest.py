@@ -186,7 +186,9 @@ class Service:
 
         return await eventually(probe, within=within)
 
-    async def wait_until_known(self, occurrence_id: str, predicate=lambda row: True) -> OccurrenceRow:
+    async def wait_until_known(
+        self, occurrence_id: str, predicate=lambda row: True
+    ) -> OccurrenceRow:
         async def probe():
             row = await self.occurrence(occurrence_id)
             return row if row is not None and predicate(row) else None
@@ -283,7 +285,9 @@ async def outbox(service: Service, event_type: str, **match: str) -> list[dict]:
     tables = service.runtime.definition.tables.messaging
     async with service.runtime.sessions() as session:
         rows = (
-            await session.execute(select(tables.outbox.c.data).where(tables.outbox.c.type == event_type))
+            await session.execute(
+                select(tables.outbox.c.data).where(tables.outbox.c.type == event_type)
+            )
         ).scalars()
         return [row for row in rows if all(row.get(k) == v for k, v in match.items())]
 
@@ -296,7 +300,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(
-                pytest.mark.filterwarnings("ignore:Passing an extension instance:DeprecationWarning")
+                pytest.mark.filterwarnings(
+                    "ignore:Passing an extension instance:DeprecationWarning"
+                )
             )
             item.add_marker(
                 pytest.mark.filterwarnings("ignore:No path_separator found:DeprecationWarning")

@@ -54,7 +54,9 @@ def test_performing_exactly_at_the_window_end_is_late_and_at_its_start_on_time()
 
 
 def test_unsigned_window_is_checked_at_its_end_and_missed_from_then():
-    pending = evaluate(occurrence=WINDOW, signatures=[], alarms=[], now=END - timedelta(seconds=1), grace=NO_GRACE)
+    pending = evaluate(
+        occurrence=WINDOW, signatures=[], alarms=[], now=END - timedelta(seconds=1), grace=NO_GRACE
+    )
     assert pending.check_due == END
     assert pending.raise_alarms == ()
     due = evaluate(occurrence=WINDOW, signatures=[], alarms=[], now=END, grace=NO_GRACE)
@@ -63,13 +65,17 @@ def test_unsigned_window_is_checked_at_its_end_and_missed_from_then():
 
 
 def test_grace_moves_the_check():
-    result = evaluate(occurrence=WINDOW, signatures=[], alarms=[], now=END, grace=timedelta(minutes=5))
+    result = evaluate(
+        occurrence=WINDOW, signatures=[], alarms=[], now=END, grace=timedelta(minutes=5)
+    )
     assert result.check_due == END + timedelta(minutes=5)
 
 
 def test_an_already_missed_window_is_not_raised_twice_even_after_acknowledgement():
     acknowledged = alarm(AlarmKind.MISSED, state=AlarmState.ACKNOWLEDGED)
-    result = evaluate(occurrence=WINDOW, signatures=[], alarms=[acknowledged], now=END, grace=NO_GRACE)
+    result = evaluate(
+        occurrence=WINDOW, signatures=[], alarms=[acknowledged], now=END, grace=NO_GRACE
+    )
     assert result == type(result)()
 
 
@@ -117,7 +123,12 @@ def test_deviating_statuses_raise_deviating_once_per_signature(status):
     result = evaluate(occurrence=WINDOW, signatures=[sig], alarms=[], now=START, grace=NO_GRACE)
     assert [a.kind for a in result.raise_alarms] == [AlarmKind.DEVIATING]
     known = alarm(AlarmKind.DEVIATING, signature_id="s1", state=AlarmState.ACKNOWLEDGED)
-    assert evaluate(occurrence=WINDOW, signatures=[sig], alarms=[known], now=START, grace=NO_GRACE).raise_alarms == ()
+    assert (
+        evaluate(
+            occurrence=WINDOW, signatures=[sig], alarms=[known], now=START, grace=NO_GRACE
+        ).raise_alarms
+        == ()
+    )
 
 
 def test_cancelled_and_prn_occurrences_raise_nothing():
@@ -137,7 +148,11 @@ def test_cancelled_and_prn_occurrences_raise_nothing():
 def test_signature_known_before_its_window_still_raises_from_its_own_facts():
     unknown = OccurrenceFacts(window_start=None, window_end=None, cancelled=False)
     result = evaluate(
-        occurrence=unknown, signatures=[signature(timing="EARLY")], alarms=[], now=START, grace=NO_GRACE
+        occurrence=unknown,
+        signatures=[signature(timing="EARLY")],
+        alarms=[],
+        now=START,
+        grace=NO_GRACE,
     )
     assert [a.kind for a in result.raise_alarms] == [AlarmKind.OUTSIDE_WINDOW]
     nothing = evaluate(occurrence=unknown, signatures=[], alarms=[], now=START, grace=NO_GRACE)
@@ -163,27 +178,40 @@ def test_acknowledgement_rules(outcome, comment, deviation, error):
 def test_acknowledgement_accepted_and_only_when_open():
     assert (
         validate_acknowledgement(
-            outcome=AckOutcome.OTHER, comment=" called ", state=AlarmState.OPEN, has_deviation_report=False
+            outcome=AckOutcome.OTHER,
+            comment=" called ",
+            state=AlarmState.OPEN,
+            has_deviation_report=False,
         )
         == "called"
     )
     assert (
         validate_acknowledgement(
-            outcome=AckOutcome.DEVIATION_REPORTED, comment=None, state=AlarmState.OPEN, has_deviation_report=True
+            outcome=AckOutcome.DEVIATION_REPORTED,
+            comment=None,
+            state=AlarmState.OPEN,
+            has_deviation_report=True,
         )
         is None
     )
     with pytest.raises(AlarmNotOpen):
         validate_acknowledgement(
-            outcome=AckOutcome.STAFF_REMINDED, comment=None, state=AlarmState.ACKNOWLEDGED, has_deviation_report=False
+            outcome=AckOutcome.STAFF_REMINDED,
+            comment=None,
+            state=AlarmState.ACKNOWLEDGED,
+            has_deviation_report=False,
         )
 
 
 def test_overdue_after_the_limit_and_only_while_open():
     week = timedelta(days=7)
     assert not is_overdue(state=AlarmState.OPEN, raised_at=START, now=START + week, after=week)
-    assert is_overdue(state=AlarmState.OPEN, raised_at=START, now=START + week + timedelta(seconds=1), after=week)
-    assert not is_overdue(state=AlarmState.ACKNOWLEDGED, raised_at=START, now=START + 2 * week, after=week)
+    assert is_overdue(
+        state=AlarmState.OPEN, raised_at=START, now=START + week + timedelta(seconds=1), after=week
+    )
+    assert not is_overdue(
+        state=AlarmState.ACKNOWLEDGED, raised_at=START, now=START + 2 * week, after=week
+    )
 
 
 def test_ivo_deadline_is_two_weeks_after_the_assessment():
@@ -204,16 +232,30 @@ def test_compliance_counts_each_occurrence_once_by_its_state_and_medians_ack_del
 
     def occ(intervention, *, status=None, timing=None, alarms=(), window_end=END):
         return ReportOccurrence(
-            local_date=day, intervention_id=intervention, window_end=window_end,
-            signature_status=status, signature_timing=timing, alarms=tuple(alarms),
+            local_date=day,
+            intervention_id=intervention,
+            window_end=window_end,
+            signature_status=status,
+            signature_timing=timing,
+            alarms=tuple(alarms),
         )
 
     hour = timedelta(hours=1)
     rows = aggregate_compliance(
         [
             occ("A", status="DONE", timing="ON_TIME"),
-            occ("A", status="NOT_DONE", timing="ON_TIME", alarms=[ReportAlarm(raised_at=END, acknowledged_at=END + hour)]),
-            occ("A", status="DONE", timing="LATE", alarms=[ReportAlarm(raised_at=END, acknowledged_at=END + 3 * hour)]),
+            occ(
+                "A",
+                status="NOT_DONE",
+                timing="ON_TIME",
+                alarms=[ReportAlarm(raised_at=END, acknowledged_at=END + hour)],
+            ),
+            occ(
+                "A",
+                status="DONE",
+                timing="LATE",
+                alarms=[ReportAlarm(raised_at=END, acknowledged_at=END + 3 * hour)],
+            ),
             occ("A", alarms=[ReportAlarm(raised_at=END, acknowledged_at=END + timedelta(days=8))]),
             occ("B", alarms=[ReportAlarm(raised_at=END, acknowledged_at=None)]),
             occ("B", window_end=now + hour),
@@ -226,6 +268,12 @@ def test_compliance_counts_each_occurrence_once_by_its_state_and_medians_ack_del
     assert a.deviating == {"DECLINED": 0, "NOT_DONE": 1, "NOT_HOME": 0}
     assert (a.alarms_raised, a.acknowledged_within) == (3, 2)
     assert a.median_seconds_to_acknowledge == 3 * 3600
-    assert (b.planned, b.missed, b.pending, b.alarms_raised, b.acknowledged_within) == (2, 1, 1, 1, 0)
+    assert (b.planned, b.missed, b.pending, b.alarms_raised, b.acknowledged_within) == (
+        2,
+        1,
+        1,
+        1,
+        0,
+    )
     assert b.median_seconds_to_acknowledge is None
     assert (total.day, total.planned, total.missed, total.alarms_raised) == (None, 6, 2, 4)

@@ -38,7 +38,9 @@ async def test_acknowledgement_rules_and_who_may_acknowledge(service, unit, toke
     anonymous = service.client(None)
 
     def ack(client, outcome, comment=None, alarm_id=alarm.alarm_id):
-        return client(ACKNOWLEDGE, {"input": {"alarmId": alarm_id, "outcome": outcome, "comment": comment}})
+        return client(
+            ACKNOWLEDGE, {"input": {"alarmId": alarm_id, "outcome": outcome, "comment": comment}}
+        )
 
     await expect_error(ack(anonymous, "STAFF_REMINDED"), "UNAUTHENTICATED")
     await expect_error(ack(staff, "STAFF_REMINDED"), "FORBIDDEN")
@@ -52,7 +54,9 @@ async def test_acknowledgement_rules_and_who_may_acknowledge(service, unit, toke
     assert (untouched["state"], untouched["outcome"]) == ("OPEN", None)
     assert await outbox(service, AlarmAcknowledged.TYPE, alarm_id=alarm.alarm_id) == []
 
-    done = (await ack(admin, "OTHER", "  Called the staff member; it was done.  "))["acknowledgeAlarm"]
+    done = (await ack(admin, "OTHER", "  Called the staff member; it was done.  "))[
+        "acknowledgeAlarm"
+    ]
     assert done["state"] == "ACKNOWLEDGED"
     assert done["outcome"] == "OTHER"
     assert done["comment"] == "Called the staff member; it was done."
@@ -114,7 +118,8 @@ async def test_alarm_open_past_the_limit_is_overdue_and_escalates_once(service, 
     assert len(await outbox(service, AlarmEscalated.TYPE, alarm_id=alarm.alarm_id)) == 1
     overview = (
         await client(
-            "query($u: ID!) { alarmOverview(unitId: $u) { overdue escalated open { missed total } } }",
+            """query($u: ID!) {
+                 alarmOverview(unitId: $u) { overdue escalated open { missed total } } }""",
             {"u": unit.unit_id},
         )
     )["alarmOverview"]
@@ -132,7 +137,9 @@ mutation($input: ReportDeviationInput!) {
 
 ASSESS = """
 mutation($input: AssessDeviationInput!) {
-  assessDeviation(input: $input) { id lexSarah motivation assessedBy { id } assessedAt reportToIvoBy }
+  assessDeviation(input: $input) {
+    id lexSarah motivation assessedBy { id } assessedAt reportToIvoBy
+  }
 }"""
 
 
@@ -177,7 +184,13 @@ async def test_deviation_report_is_prefilled_and_the_manager_assesses_lex_sarah(
     def assess(client, lex_sarah=True, motivation="Risk för allvarligt missförhållande."):
         return client(
             ASSESS,
-            {"input": {"deviationId": deviation["id"], "lexSarah": lex_sarah, "motivation": motivation}},
+            {
+                "input": {
+                    "deviationId": deviation["id"],
+                    "lexSarah": lex_sarah,
+                    "motivation": motivation,
+                }
+            },
         )
 
     await expect_error(assess(admin), "FORBIDDEN")
@@ -204,7 +217,11 @@ async def test_deviation_report_is_prefilled_and_the_manager_assesses_lex_sarah(
         )
     )["deviations"]
     assert listed == [
-        {"id": deviation["id"], "lexSarah": True, "motivation": "Risk för allvarligt missförhållande."}
+        {
+            "id": deviation["id"],
+            "lexSarah": True,
+            "motivation": "Risk för allvarligt missförhållande.",
+        }
     ]
     await expect_error(
         staff("query($u: ID!) { deviations(unitId: $u) { id } }", {"u": unit.unit_id}), "FORBIDDEN"

@@ -28,6 +28,19 @@ async def subscribed(service, unit_id: str, count: int = 1) -> None:
     raise AssertionError("the subscription never registered")
 
 
+async def first_result(socket) -> dict:
+    payload = await next_payload(socket)
+    if payload.get("errors"):
+        raise GraphQLError(payload["errors"])
+    return payload
+
+
+async def first_message_without_token(ws_url: str, unit_id: str) -> None:
+    async with subscription(ws_url, SUBSCRIBE, {"u": unit_id}) as socket:
+        message = json.loads(await asyncio.wait_for(socket.recv(), timeout=5))
+        raise GraphQLError([message])
+
+
 async def test_alarm_raised_by_the_rules_arrives_within_a_second_and_its_acknowledgement_too(
     service, unit
 ):
@@ -68,9 +81,7 @@ async def test_a_user_of_another_unit_receives_nothing(service, unit, tokens):
     token = other.token(Role.UNIT_MANAGER)
     async with subscription(service.ws_url, SUBSCRIBE, {"u": unit.unit_id}, token=token) as socket:
         with pytest.raises(GraphQLError) as refused:
-            payload = await asyncio.wait_for(next_payload(socket), timeout=5)
-            if payload.get("errors"):
-                raise GraphQLError(payload["errors"])
+            await asyncio.wait_for(first_result(socket), timeout=5)
         assert refused.value.code == "NOT_FOUND"
     async with subscription(service.ws_url, SUBSCRIBE, {"u": other.unit_id}, token=token) as socket:
         await subscribed(service, other.unit_id)
@@ -85,6 +96,4 @@ async def test_a_bad_token_is_refused_at_connection(service, unit):
         async with subscription(service.ws_url, SUBSCRIBE, {"u": unit.unit_id}, token="forged"):
             pass
     with pytest.raises((GraphQLError, websockets.exceptions.ConnectionClosed)):
-        async with subscription(service.ws_url, SUBSCRIBE, {"u": unit.unit_id}) as socket:
-            message = json.loads(await asyncio.wait_for(socket.recv(), timeout=5))
-            raise GraphQLError([message])
+        await first_message_without_token(service.ws_url, unit.unit_id)

@@ -30,7 +30,12 @@ async def deviating_alarms(service, unit, count: int) -> list[str]:
         occurrence = unit.scheduled(now + timedelta(minutes=1))
         await service.publish(
             occurrence,
-            unit.signed(occurrence, performed_at=now + timedelta(minutes=2), timing="ON_TIME", status="NOT_DONE"),
+            unit.signed(
+                occurrence,
+                performed_at=now + timedelta(minutes=2),
+                timing="ON_TIME",
+                status="NOT_DONE",
+            ),
         )
         ids.append(occurrence.occurrence_id)
     alarm_ids = []
@@ -103,7 +108,9 @@ async def test_occurrence_entity_carries_its_alarms_for_the_unit_only(service, u
     assert mine == [
         {
             "id": alarm.occurrence_id,
-            "alarms": [{"id": alarm.alarm_id, "kind": "MISSED", "occurrence": {"id": alarm.occurrence_id}}],
+            "alarms": [
+                {"id": alarm.alarm_id, "kind": "MISSED", "occurrence": {"id": alarm.occurrence_id}}
+            ],
         }
     ]
     stranger = service.client(Unit(tokens=tokens).token(Role.CARE_STAFF))
@@ -132,9 +139,7 @@ fragment figures on ComplianceRow {
 }"""
 
 
-async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(
-    service, unit, tokens
-):
+async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(service, unit, tokens):
     clock = service.clock
     base = (clock.now() + timedelta(days=1)).replace(second=0, microsecond=0)
     day2 = base + timedelta(days=1)
@@ -168,7 +173,9 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(
     # Day 2: B3 signed early as declined (two alarms); A3 missed; A4 was cancelled.
     advance_to(clock, day2 + timedelta(minutes=30))
     await service.publish(
-        unit.signed(b3, performed_at=day2 - timedelta(minutes=30), timing="EARLY", status="DECLINED")
+        unit.signed(
+            b3, performed_at=day2 - timedelta(minutes=30), timing="EARLY", status="DECLINED"
+        )
     )
     await service.wait_for_alarms(b3.occurrence_id, 2)
     advance_to(clock, day2 + timedelta(minutes=60))
@@ -182,7 +189,19 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(
     variables = {"u": unit.unit_id, "from": base.date().isoformat(), "to": day2.date().isoformat()}
     report = (await admin(REPORT, variables))["complianceReport"]
 
-    def row(day, intervention, planned, on_time, outside, missed, not_done, declined, raised, in_time, median):
+    def row(
+        day,
+        intervention,
+        planned,
+        on_time,
+        outside,
+        missed,
+        not_done,
+        declined,
+        raised,
+        in_time,
+        median,
+    ):
         return {
             "date": day,
             "intervention": {"id": intervention} if intervention else None,
@@ -192,7 +211,10 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(
             "missed": missed,
             "pending": 0,
             "deviating": {
-                "notDone": not_done, "notHome": 0, "declined": declined, "total": not_done + declined
+                "notDone": not_done,
+                "notHome": 0,
+                "declined": declined,
+                "total": not_done + declined,
             },
             "alarmsRaised": raised,
             "acknowledgedInTime": in_time,
@@ -258,9 +280,13 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(
     ],
 )
 async def test_csv_endpoint_refuses_bad_requests(service, unit, headers, params, status):
-    headers = {"authorization": f"Bearer {unit.token(Role.SOL_ADMIN)}"} if headers is None else headers
+    headers = (
+        {"authorization": f"Bearer {unit.token(Role.SOL_ADMIN)}"} if headers is None else headers
+    )
     response = await service.http.get(
-        service.url + "/reports/compliance.csv", params={"unitId": unit.unit_id, **params}, headers=headers
+        service.url + "/reports/compliance.csv",
+        params={"unitId": unit.unit_id, **params},
+        headers=headers,
     )
     assert response.status_code == status
 

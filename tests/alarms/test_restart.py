@@ -17,7 +17,13 @@ async def test_windows_that_ended_during_an_outage_are_caught_up_on_start(
     occurrences = [unit.scheduled(T0 + timedelta(hours=hour)) for hour in (1, 2, 3)]
     cancelled = unit.scheduled(T0 + timedelta(hours=2))
     future = unit.scheduled(T0 + timedelta(hours=10))
-    options = {"url": url, "common": common_settings, "clock": clock, "tokens": tokens, "http": http}
+    options = {
+        "url": url,
+        "common": common_settings,
+        "clock": clock,
+        "tokens": tokens,
+        "http": http,
+    }
     async with running_service(**options) as service:
         await service.publish(*occurrences, cancelled, future)
         await service.publish(unit.cancelled(cancelled, T0), time=T0 + timedelta(seconds=1))

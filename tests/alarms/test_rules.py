@@ -40,7 +40,11 @@ async def test_grace_period_delays_missed(databases, broker, tokens, http):
     clock = FakeClock(T0)
     unit = Unit(tokens=tokens)
     async with running_service(
-        url=url, common=common_for(broker), clock=clock, tokens=tokens, http=http,
+        url=url,
+        common=common_for(broker),
+        clock=clock,
+        tokens=tokens,
+        http=http,
         missed_grace_seconds=600,
     ) as service:
         occurrence = unit.scheduled(T0 + timedelta(minutes=5), minutes=30)
@@ -62,7 +66,9 @@ async def test_signing_on_time_raises_nothing_and_exactly_at_window_end_is_outsi
     at_end = unit.scheduled(now + timedelta(minutes=2))
     await service.publish(on_time, at_end)
     await service.publish(
-        unit.signed(on_time, performed_at=on_time.window_end - timedelta(seconds=1), timing="ON_TIME"),
+        unit.signed(
+            on_time, performed_at=on_time.window_end - timedelta(seconds=1), timing="ON_TIME"
+        ),
         unit.signed(at_end, performed_at=at_end.window_end, timing="LATE"),
     )
     (late,) = await service.wait_for_alarms(at_end.occurrence_id, 1)
@@ -160,9 +166,7 @@ async def test_annulled_late_signature_turns_the_updated_missed_alarm_back(servi
     assert len(await service.alarms(occurrence.occurrence_id)) == 1
 
 
-async def test_annulment_before_the_window_ends_leaves_a_check_that_fires_at_the_end(
-    service, unit
-):
+async def test_annulment_before_the_window_ends_leaves_a_check_that_fires_at_the_end(service, unit):
     now = service.clock.now()
     occurrence = unit.scheduled(now + timedelta(minutes=1))
     signature = unit.signed(occurrence, performed_at=now + timedelta(minutes=2), timing="ON_TIME")
@@ -221,7 +225,9 @@ async def test_cancelled_occurrence_raises_nothing_and_drops_its_check(service, 
     )
     advance_to(service.clock, occurrence.window_end + timedelta(hours=1))
     await service.sweep()
-    late = unit.signed(occurrence, performed_at=service.clock.now(), timing="LATE", status="NOT_DONE")
+    late = unit.signed(
+        occurrence, performed_at=service.clock.now(), timing="LATE", status="NOT_DONE"
+    )
     await service.publish(late)
     await service.settle()
     assert await service.alarms(occurrence.occurrence_id) == []
@@ -251,7 +257,9 @@ async def test_signature_before_its_occurrence_and_duplicated_events_converge(se
     now = service.clock.now()
     occurrence = unit.scheduled(now + timedelta(minutes=1))
     signature = unit.signed(
-        occurrence, performed_at=occurrence.window_end + timedelta(minutes=1), timing="LATE",
+        occurrence,
+        performed_at=occurrence.window_end + timedelta(minutes=1),
+        timing="LATE",
         status="DECLINED",
     )
     signed_events = await service.publish(signature)
