@@ -59,7 +59,6 @@ def create_app(
         policy=settings.policy(),
         occurrence_wait=settings.occurrence_wait_seconds,
         sync_max_items=settings.sync_max_items,
-        sync_parallelism=settings.sync_parallelism,
     )
 
     def context(*, runtime: ServiceRuntime) -> SigningContext:

@@ -21,7 +21,7 @@ from strawberry.types import Info
 from libs.graphql.context import ServiceContext
 from libs.graphql.errors import BadUserInput, ClientError, Conflict, Forbidden, NotFound
 from libs.runtime import ServiceRuntime
-from services.signing import domain, handlers
+from services.signing import domain, handlers, queries
 from services.signing.handlers import SignCommand, Signing, SignPrnCommand
 
 __all__ = ["Mutation", "Query", "SigningContext", "client_error", "entity_types"]
@@ -53,7 +53,7 @@ class SigningContext(ServiceContext):
     async def _load_current(self, occurrence_ids: list[str]) -> list[domain.Signature | None]:
         # The worklist asks for many occurrences at once: one query and one access-log entry
         # per care recipient, not one per occurrence.
-        found = await handlers.current_signatures(
+        found = await queries.current_signatures(
             occurrence_ids, principal=await self.principal(), signing=self.signing
         )
         return [found.get(occurrence_id) for occurrence_id in occurrence_ids]
@@ -164,7 +164,7 @@ class Signature:
     @classmethod
     async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Signature | None:
         context = _context(info)
-        found = await handlers.visible_signature(
+        found = await queries.visible_signature(
             str(id), principal=await context.principal(), signing=context.signing
         )
         return cls.from_domain(found) if found else None
@@ -263,7 +263,7 @@ class Query:
     ) -> list[Signature]:
         context = _context(info)
         with _translated():
-            found = await handlers.signature_history(
+            found = await queries.signature_history(
                 str(occurrence_id), principal=await context.principal(), signing=context.signing
             )
         return [Signature.from_domain(signature) for signature in found]
@@ -271,7 +271,7 @@ class Query:
     @strawberry.field
     async def signature(self, info: Info[Any, Any], id: strawberry.ID) -> Signature | None:
         context = _context(info)
-        found = await handlers.visible_signature(
+        found = await queries.visible_signature(
             str(id), principal=await context.principal(), signing=context.signing
         )
         return Signature.from_domain(found) if found else None
@@ -282,7 +282,7 @@ class Query:
     ) -> list[Signature]:
         context = _context(info)
         with _translated():
-            found = await handlers.prn_signatures(
+            found = await queries.prn_signatures(
                 str(intervention_id),
                 limit=max(1, min(first, MAX_PAGE)),
                 principal=await context.principal(),

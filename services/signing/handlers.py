@@ -1,4 +1,4 @@
-"""Use cases: sign, sign PRN, sync an offline batch, annul, confirm documentation, read.
+"""Use cases that change signatures: sign, sign PRN, sync an offline batch, annul, document.
 
 Each loads what it needs, decides with the rules in ``domain``, and commits the change with
 its events in one unit of work. Races between requests (a double tap, two phones, replicas)
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TypeVar
@@ -22,12 +22,12 @@ from libs.auth.principal import Principal
 from libs.clock import Clock
 from libs.database import SessionFactory
 from libs.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from libs.observability import get_logger
-from services.identity.events import RecordAccessed
 from services.signing import repository
+from services.signing.access_log import record_access
 from services.signing.domain import (
     AlreadyAnnulled,
     AlreadySigned,
+    Intervention,
     InvalidSigning,
     KeyReused,
     NotDeviating,
@@ -56,18 +56,13 @@ __all__ = [
     "Signing",
     "annul",
     "confirm_documented",
-    "current_signatures",
-    "prn_signatures",
+    "load_visible",
     "sign",
     "sign_prn",
-    "signature_history",
     "sync",
-    "visible_signature",
 ]
 
-log = get_logger(__name__)
-
-SERVICE = "signing"
+CREATE = "signature.create"
 
 T = TypeVar("T")
 
@@ -82,7 +77,6 @@ class Signing:
     policy: SigningPolicy
     occurrence_wait: float
     sync_max_items: int = 200
-    sync_parallelism: int = 6
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,137 +107,158 @@ class SignResult:
 
 
 async def sign(command: SignCommand, *, principal: Principal, signing: Signing) -> Signature:
-    require_offset(command.performed_at)
-    key = check_idempotency_key(command.idempotency_key)
-    async with signing.sessions() as session:
-        earlier = await repository.find_by_key(session, signed_by=principal.user_id, key=key)
-        occurrence = (
-            None if earlier else await repository.get_occurrence(session, command.occurrence_id)
+    async def load(session: AsyncSession) -> Occurrence | None:
+        return await repository.get_occurrence(session, command.occurrence_id)
+
+    def build(
+        occurrence: Occurrence | None, key: str, note: str | None, now: datetime
+    ) -> Signature:
+        return _occurrence_signature(
+            command, key=key, note=note, occurrence=occurrence, principal=principal, now=now
         )
-    if earlier is not None:
-        return _replay(
-            earlier,
-            principal=principal,
-            occurrence_id=command.occurrence_id,
-            status=command.status,
-            performed_at=command.performed_at,
-        )
-    now = signing.clock.now()
-    note = clean_note(status=command.status, note=command.note)
-    check_performed_at(performed_at=command.performed_at, signed_at=now, policy=signing.policy)
-    if occurrence is None:
-        occurrence = await _await_occurrence(signing, command.occurrence_id)
-    if occurrence is None or not may_sign_in(principal, occurrence.unit_id):
-        raise NotFound("no such occurrence")
-    if occurrence.cancelled:
-        raise OccurrenceClosed("the occurrence was cancelled and cannot be signed")
-    if occurrence.prn:
-        raise InvalidSigning("this occurrence belongs to a PRN intervention: use signPrn")
-    signature = Signature(
-        signature_id=str(uuid.uuid4()),
-        occurrence_id=occurrence.occurrence_id,
-        intervention_id=occurrence.intervention_id,
-        tenant_id=occurrence.tenant_id,
-        unit_id=occurrence.unit_id,
-        prn=False,
-        status=command.status,
-        note=note,
-        timing=judge_timing(
-            performed_at=command.performed_at,
-            window_start=occurrence.window_start,
-            window_end=occurrence.window_end,
-        ),
-        signed_by=principal.user_id,
-        signed_at=now,
-        performed_at=command.performed_at,
-        idempotency_key=key,
-    )
-    return await _store(signature, principal=principal, signing=signing)
+
+    return await _sign(command, load=load, build=build, principal=principal, signing=signing)
 
 
 async def sign_prn(command: SignPrnCommand, *, principal: Principal, signing: Signing) -> Signature:
+    async def load(session: AsyncSession) -> Intervention | None:
+        return await repository.get_intervention(session, command.intervention_id)
+
+    def build(
+        intervention: Intervention | None, key: str, note: str | None, now: datetime
+    ) -> Signature:
+        return _prn_signature(
+            command, key=key, note=note, intervention=intervention, principal=principal, now=now
+        )
+
+    return await _sign(command, load=load, build=build, principal=principal, signing=signing)
+
+
+async def _sign(
+    command: SignCommand | SignPrnCommand,
+    *,
+    load: Callable[[AsyncSession], Awaitable[T | None]],
+    build: Callable[[T | None, str, str | None, datetime], Signature],
+    principal: Principal,
+    signing: Signing,
+) -> Signature:
+    """Replay, or validate, find what is signed (waiting briefly if unknown yet), store."""
     require_offset(command.performed_at)
     key = check_idempotency_key(command.idempotency_key)
-    async with signing.sessions() as session:
-        earlier = await repository.find_by_key(session, signed_by=principal.user_id, key=key)
-        intervention = (
-            None if earlier else await repository.get_intervention(session, command.intervention_id)
-        )
-    if earlier is not None:
-        return _replay(
-            earlier,
-            principal=principal,
-            intervention_id=command.intervention_id,
-            status=command.status,
-            performed_at=command.performed_at,
-        )
-    now = signing.clock.now()
-    note = clean_note(status=command.status, note=command.note)
-    check_performed_at(performed_at=command.performed_at, signed_at=now, policy=signing.policy)
-    if intervention is None:
-        intervention = await _wait_for(
-            signing, lambda session: repository.get_intervention(session, command.intervention_id)
-        )
-    if intervention is None or not may_sign_in(principal, intervention.unit_id):
-        raise NotFound("no such intervention")
-    if not intervention.prn:
-        raise InvalidSigning("this intervention is scheduled: sign its occurrences instead")
-    if not intervention.active:
-        raise OccurrenceClosed("the intervention is not active")
-    signature = Signature(
-        signature_id=str(uuid.uuid4()),
-        occurrence_id=None,
-        intervention_id=intervention.intervention_id,
-        tenant_id=intervention.tenant_id,
-        unit_id=intervention.unit_id,
-        prn=True,
-        status=command.status,
-        note=note,
-        timing=None,
-        signed_by=principal.user_id,
-        signed_at=now,
-        performed_at=command.performed_at,
-        idempotency_key=key,
-    )
-    return await _store(signature, principal=principal, signing=signing)
+    waited = False
+    while True:
+        async with signing.units_of_work() as uow:
+            earlier = await repository.find_by_key(
+                uow.session, signed_by=principal.user_id, key=key
+            )
+            if earlier is not None:
+                return _replay(earlier, command, principal)
+            now = signing.clock.now()
+            note = clean_note(status=command.status, note=command.note)
+            check_performed_at(
+                performed_at=command.performed_at, signed_at=now, policy=signing.policy
+            )
+            target = await load(uow.session)
+            if target is not None or waited:
+                signature = build(target, key, note, now)
+                try:
+                    await _record(uow, signature)
+                    await record_access(
+                        uow,
+                        principal=principal,
+                        records=[(signature.tenant_id, signature.unit_id)],
+                        action=CREATE,
+                    )
+                    await uow.commit()
+                except IntegrityError:
+                    await uow.session.rollback()
+                    return await _settle_race(uow.session, signature, principal)
+                return signature
+        await _wait_until(signing, load)
+        waited = True
 
 
 async def sync(
     commands: Sequence[SignCommand], *, principal: Principal, signing: Signing
 ) -> list[SignResult]:
-    """Each item on its own: one item's error neither stops nor undoes the others.
+    """Store an offline phone's signatures, in the order it made them, each on its own.
 
-    Items for the same occurrence are stored in the order the phone sent them, so the first
-    wins as it did on the phone; different occurrences are stored side by side.
+    One transaction holds the batch with a savepoint per item, so one item's error neither
+    stops nor undoes the others while the batch pays for a single commit. Items are
+    idempotent like `sign`: a batch sent twice stores nothing the second time.
     """
     if len(commands) > signing.sync_max_items:
         raise InvalidSigning(f"at most {signing.sync_max_items} signatures per sync")
-    results: list[SignResult | None] = [None] * len(commands)
-    by_occurrence: dict[str, list[int]] = {}
-    for index, command in enumerate(commands):
-        by_occurrence.setdefault(command.occurrence_id, []).append(index)
-    gate = asyncio.Semaphore(signing.sync_parallelism)
-
-    async def run(indexes: list[int]) -> None:
-        async with gate:
-            for index in indexes:
-                results[index] = await _sync_one(commands[index], principal, signing)
-
-    await asyncio.gather(*(run(indexes) for indexes in by_occurrence.values()))
-    return [result for result in results if result is not None]
-
-
-async def _sync_one(command: SignCommand, principal: Principal, signing: Signing) -> SignResult:
-    try:
-        return SignResult(
-            command=command, signature=await sign(command, principal=principal, signing=signing)
+    outcomes: list[Signature | SigningError] = []
+    occurrence_ids = {command.occurrence_id for command in commands}
+    async with signing.sessions() as session:
+        occurrences = await repository.get_occurrences(session, occurrence_ids)
+    if missing := occurrence_ids - occurrences.keys():
+        # Only items that are not replays would need them, but a replay is cheap to wait for.
+        occurrences |= await _wait_for_occurrences(signing, missing)
+    async with signing.units_of_work() as uow:
+        now = signing.clock.now()
+        signed: list[Signature] = []
+        for command in commands:
+            try:
+                signature = await _sync_item(
+                    uow,
+                    command,
+                    occurrences=occurrences,
+                    principal=principal,
+                    now=now,
+                    policy=signing.policy,
+                )
+            except SigningError as error:
+                outcomes.append(error)
+                continue
+            outcomes.append(signature)
+            signed.append(signature)
+        await record_access(
+            uow,
+            principal=principal,
+            records=((s.tenant_id, s.unit_id) for s in signed),
+            action=CREATE,
         )
-    except SigningError as error:
-        return SignResult(command=command, error=error)
-    except Exception:
-        # One item failing for an unforeseen reason must not cost the phone the whole batch.
-        log.exception("storing an offline signature failed", occurrence_id=command.occurrence_id)
-        return SignResult(command=command, error=SigningError("unexpected error; send it again"))
+        await uow.commit()
+    return [
+        SignResult(command=command, error=outcome)
+        if isinstance(outcome, SigningError)
+        else SignResult(command=command, signature=outcome)
+        for command, outcome in zip(commands, outcomes, strict=True)
+    ]
+
+
+async def _sync_item(
+    uow: UnitOfWork,
+    command: SignCommand,
+    *,
+    occurrences: dict[str, Occurrence],
+    principal: Principal,
+    now: datetime,
+    policy: SigningPolicy,
+) -> Signature:
+    require_offset(command.performed_at)
+    key = check_idempotency_key(command.idempotency_key)
+    earlier = await repository.find_by_key(uow.session, signed_by=principal.user_id, key=key)
+    if earlier is not None:
+        return _replay(earlier, command, principal)
+    note = clean_note(status=command.status, note=command.note)
+    check_performed_at(performed_at=command.performed_at, signed_at=now, policy=policy)
+    signature = _occurrence_signature(
+        command,
+        key=key,
+        note=note,
+        occurrence=occurrences.get(command.occurrence_id),
+        principal=principal,
+        now=now,
+    )
+    try:
+        async with uow.session.begin_nested():
+            await _record(uow, signature)
+    except IntegrityError:
+        return await _settle_race(uow.session, signature, principal)
+    return signature
 
 
 async def annul(
@@ -251,7 +266,7 @@ async def annul(
 ) -> Signature:
     reason = clean_reason(reason)
     async with signing.units_of_work() as uow:
-        signature = await _visible(uow, signature_id, principal)
+        signature = await load_visible(uow, signature_id, principal)
         if signature.annulled:
             raise AlreadyAnnulled("the signature is already annulled")
         now = signing.clock.now()
@@ -279,7 +294,12 @@ async def annul(
                 annulled_at=now,
             )
         )
-        await _accessed(uow, principal, signature, "signature.annul")
+        await record_access(
+            uow,
+            principal=principal,
+            records=[(signature.tenant_id, signature.unit_id)],
+            action="signature.annul",
+        )
         await uow.commit()
     return replace(signature, annulled_at=now, annulled_by=principal.user_id, annul_reason=reason)
 
@@ -288,7 +308,7 @@ async def confirm_documented(
     signature_id: str, *, principal: Principal, signing: Signing
 ) -> Signature:
     async with signing.units_of_work() as uow:
-        signature = await _visible(uow, signature_id, principal)
+        signature = await load_visible(uow, signature_id, principal)
         if signature.documented_at is not None:
             return signature  # confirming twice is harmless: the first confirmation stands
         if not signature.status.deviating:
@@ -299,8 +319,8 @@ async def confirm_documented(
         if not await repository.mark_documented(
             uow.session, signature_id=signature_id, by=principal.user_id, at=now
         ):
-            await uow.session.rollback()
-            return await _visible(uow, signature_id, principal)
+            await uow.session.rollback()  # someone confirmed it a moment ago: theirs stands
+            return await load_visible(uow, signature_id, principal)
         await uow.emit(
             DeviationDocumented(
                 signature_id=signature.signature_id,
@@ -310,129 +330,150 @@ async def confirm_documented(
                 documented_at=now,
             )
         )
-        await _accessed(uow, principal, signature, "signature.document")
+        await record_access(
+            uow,
+            principal=principal,
+            records=[(signature.tenant_id, signature.unit_id)],
+            action="signature.document",
+        )
         await uow.commit()
     return replace(signature, documented_at=now, documented_by=principal.user_id)
 
 
-async def signature_history(
-    occurrence_id: str, *, principal: Principal, signing: Signing
-) -> list[Signature]:
-    async with signing.units_of_work() as uow:
-        occurrence = await repository.get_occurrence(uow.session, occurrence_id)
-        if occurrence is None or not may_sign_in(principal, occurrence.unit_id):
-            raise NotFound("no such occurrence")
-        signatures = await repository.history(uow.session, occurrence_id)
-        await _record_reads(uow, principal, [(occurrence.tenant_id, occurrence.unit_id)])
-        await uow.commit()
-    return signatures
-
-
-async def prn_signatures(
-    intervention_id: str, *, limit: int, principal: Principal, signing: Signing
-) -> list[Signature]:
-    async with signing.units_of_work() as uow:
-        intervention = await repository.get_intervention(uow.session, intervention_id)
-        if intervention is None or not may_sign_in(principal, intervention.unit_id):
-            raise NotFound("no such intervention")
-        signatures = await repository.prn_history(uow.session, intervention_id, limit=limit)
-        await _record_reads(uow, principal, [(intervention.tenant_id, intervention.unit_id)])
-        await uow.commit()
-    return signatures
-
-
-async def visible_signature(
-    signature_id: str, *, principal: Principal, signing: Signing
-) -> Signature | None:
-    async with signing.units_of_work() as uow:
-        try:
-            signature = await _visible(uow, signature_id, principal)
-        except NotFound:
-            return None
-        await _accessed(uow, principal, signature, "signature.read")
-        await uow.commit()
+async def load_visible(uow: UnitOfWork, signature_id: str, principal: Principal) -> Signature:
+    """The signature if the caller has a role in its unit; otherwise as if it did not exist."""
+    signature = await repository.get_signature(uow.session, signature_id)
+    if signature is None or not may_sign_in(principal, signature.unit_id):
+        raise NotFound("no such signature")
     return signature
 
 
-async def current_signatures(
-    occurrence_ids: Sequence[str], *, principal: Principal, signing: Signing
-) -> dict[str, Signature]:
-    """The active signature of each occurrence the caller may see (the worklist's column)."""
-    async with signing.units_of_work() as uow:
-        found = await repository.active_signatures_for(uow.session, occurrence_ids)
-        visible = {
-            occurrence_id: signature
-            for occurrence_id, signature in found.items()
-            if may_sign_in(principal, signature.unit_id)
-        }
-        await _record_reads(uow, principal, ((s.tenant_id, s.unit_id) for s in visible.values()))
-        await uow.commit()
-    return visible
+def _occurrence_signature(
+    command: SignCommand,
+    *,
+    key: str,
+    note: str | None,
+    occurrence: Occurrence | None,
+    principal: Principal,
+    now: datetime,
+) -> Signature:
+    if occurrence is None or not may_sign_in(principal, occurrence.unit_id):
+        raise NotFound("no such occurrence")
+    if occurrence.cancelled:
+        raise OccurrenceClosed("the occurrence was cancelled and cannot be signed")
+    if occurrence.prn:
+        raise InvalidSigning("this occurrence belongs to a PRN intervention: use signPrn")
+    return Signature(
+        signature_id=str(uuid.uuid4()),
+        occurrence_id=occurrence.occurrence_id,
+        intervention_id=occurrence.intervention_id,
+        tenant_id=occurrence.tenant_id,
+        unit_id=occurrence.unit_id,
+        prn=False,
+        status=command.status,
+        note=note,
+        timing=judge_timing(
+            performed_at=command.performed_at,
+            window_start=occurrence.window_start,
+            window_end=occurrence.window_end,
+        ),
+        signed_by=principal.user_id,
+        signed_at=now,
+        performed_at=command.performed_at,
+        idempotency_key=key,
+    )
+
+
+def _prn_signature(
+    command: SignPrnCommand,
+    *,
+    key: str,
+    note: str | None,
+    intervention: Intervention | None,
+    principal: Principal,
+    now: datetime,
+) -> Signature:
+    if intervention is None or not may_sign_in(principal, intervention.unit_id):
+        raise NotFound("no such intervention")
+    if not intervention.prn:
+        raise InvalidSigning("this intervention is scheduled: sign its occurrences instead")
+    if not intervention.active:
+        raise OccurrenceClosed("the intervention is not active")
+    return Signature(
+        signature_id=str(uuid.uuid4()),
+        occurrence_id=None,
+        intervention_id=intervention.intervention_id,
+        tenant_id=intervention.tenant_id,
+        unit_id=intervention.unit_id,
+        prn=True,
+        status=command.status,
+        note=note,
+        timing=None,
+        signed_by=principal.user_id,
+        signed_at=now,
+        performed_at=command.performed_at,
+        idempotency_key=key,
+    )
 
 
 def _replay(
-    earlier: Signature,
-    *,
-    principal: Principal,
-    status: SigningStatus,
-    performed_at: datetime,
-    occurrence_id: str | None = None,
-    intervention_id: str | None = None,
+    earlier: Signature, command: SignCommand | SignPrnCommand, principal: Principal
 ) -> Signature:
+    """A request with an idempotency key already used: the original, if it asks the same."""
     if not may_sign_in(principal, earlier.unit_id):
         raise NotFound("no such occurrence")
-    if not earlier.same_request(
-        occurrence_id=occurrence_id,
-        intervention_id=intervention_id,
-        status=status,
-        performed_at=performed_at,
-    ):
+    same = earlier.same_request(
+        occurrence_id=command.occurrence_id if isinstance(command, SignCommand) else None,
+        intervention_id=command.intervention_id if isinstance(command, SignPrnCommand) else None,
+        status=command.status,
+        performed_at=command.performed_at,
+    )
+    if not same:
         raise KeyReused(existing_signature_id=earlier.signature_id)
     return earlier
 
 
-async def _store(signature: Signature, *, principal: Principal, signing: Signing) -> Signature:
-    try:
-        async with signing.units_of_work() as uow:
-            await repository.add_signature(uow.session, signature)
-            await uow.emit(
-                OccurrenceSigned(
-                    signature_id=signature.signature_id,
-                    occurrence_id=_event_occurrence_id(signature),
-                    intervention_id=signature.intervention_id,
-                    tenant_id=signature.tenant_id,
-                    unit_id=signature.unit_id,
-                    status=signature.status.value,
-                    timing=signature.timing.value if signature.timing else None,
-                    performed_at=signature.performed_at,
-                    signed_at=signature.signed_at,
-                    signed_by=signature.signed_by,
-                    prn=signature.prn,
-                )
-            )
-            await _accessed(uow, principal, signature, "signature.create")
-            await uow.commit()
-    except IntegrityError:
-        # Another request got there first; answer as if this one had come second.
-        async with signing.sessions() as session:
-            earlier = await repository.find_by_key(
-                session, signed_by=signature.signed_by, key=signature.idempotency_key
-            )
-            if earlier is not None:
-                return _replay(
-                    earlier,
-                    principal=principal,
-                    occurrence_id=signature.occurrence_id,
-                    intervention_id=None if signature.occurrence_id else signature.intervention_id,
-                    status=signature.status,
-                    performed_at=signature.performed_at,
-                )
-            if signature.occurrence_id is not None:
-                active = await repository.active_signature(session, signature.occurrence_id)
-                if active is not None:
-                    raise AlreadySigned(existing_signature_id=active.signature_id) from None
-        raise
-    return signature
+async def _record(uow: UnitOfWork, signature: Signature) -> None:
+    """Insert; raises IntegrityError when the occurrence or the key is taken meanwhile."""
+    await repository.add_signature(uow.session, signature)
+    await uow.emit(
+        OccurrenceSigned(
+            signature_id=signature.signature_id,
+            occurrence_id=_event_occurrence_id(signature),
+            intervention_id=signature.intervention_id,
+            tenant_id=signature.tenant_id,
+            unit_id=signature.unit_id,
+            status=signature.status.value,
+            timing=signature.timing.value if signature.timing else None,
+            performed_at=signature.performed_at,
+            signed_at=signature.signed_at,
+            signed_by=signature.signed_by,
+            prn=signature.prn,
+        )
+    )
+
+
+async def _settle_race(
+    session: AsyncSession, signature: Signature, principal: Principal
+) -> Signature:
+    """Another request stored first: answer as if this one had arrived second."""
+    earlier = await repository.find_by_key(
+        session, signed_by=signature.signed_by, key=signature.idempotency_key
+    )
+    if earlier is not None:
+        if not earlier.same_request(
+            occurrence_id=signature.occurrence_id,
+            intervention_id=None if signature.occurrence_id else signature.intervention_id,
+            status=signature.status,
+            performed_at=signature.performed_at,
+        ):
+            raise KeyReused(existing_signature_id=earlier.signature_id)
+        return earlier
+    if signature.occurrence_id is not None:
+        active = await repository.active_signature(session, signature.occurrence_id)
+        if active is not None:
+            raise AlreadySigned(existing_signature_id=active.signature_id)
+    raise SigningError("the signature could not be stored; send it again")
 
 
 def _event_occurrence_id(signature: Signature) -> str:
@@ -440,13 +481,18 @@ def _event_occurrence_id(signature: Signature) -> str:
     return signature.occurrence_id or signature.signature_id
 
 
-async def _await_occurrence(signing: Signing, occurrence_id: str) -> Occurrence | None:
-    return await _wait_for(
-        signing, lambda session: repository.get_occurrence(session, occurrence_id)
-    )
+async def _wait_for_occurrences(signing: Signing, wanted: set[str]) -> dict[str, Occurrence]:
+    found: dict[str, Occurrence] = {}
+
+    async def load(session: AsyncSession) -> dict[str, Occurrence] | None:
+        found.update(await repository.get_occurrences(session, wanted - found.keys()))
+        return found if found.keys() >= wanted else None
+
+    await _wait_until(signing, load)
+    return found
 
 
-async def _wait_for(
+async def _wait_until(
     signing: Signing, load: Callable[[AsyncSession], Awaitable[T | None]]
 ) -> T | None:
     """Poll the read model for a fact that may still be on its way from interventions.
@@ -467,38 +513,3 @@ async def _wait_for(
         if found is not None:
             return found
     return None
-
-
-async def _visible(uow: UnitOfWork, signature_id: str, principal: Principal) -> Signature:
-    signature = await repository.get_signature(uow.session, signature_id)
-    if signature is None or not may_sign_in(principal, signature.unit_id):
-        raise NotFound("no such signature")
-    return signature
-
-
-async def _accessed(
-    uow: UnitOfWork, principal: Principal, signature: Signature, action: str
-) -> None:
-    await _record_reads(uow, principal, [(signature.tenant_id, signature.unit_id)], action=action)
-
-
-async def _record_reads(
-    uow: UnitOfWork,
-    principal: Principal,
-    records: Iterable[tuple[str, str]],
-    *,
-    action: str = "signature.read",
-) -> None:
-    """One access-log entry per care recipient touched (HSLF-FS 2016:40 4 kap. 9 §)."""
-    now = uow.clock.now()
-    for tenant_id, unit_id in sorted(set(records)):
-        await uow.emit(
-            RecordAccessed(
-                user_id=principal.user_id,
-                tenant_id=tenant_id,
-                unit_id=unit_id,
-                action=action,
-                service=SERVICE,
-                accessed_at=now,
-            )
-        )

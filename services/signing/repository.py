@@ -20,6 +20,7 @@ __all__ = [
     "find_by_key",
     "get_intervention",
     "get_occurrence",
+    "get_occurrences",
     "get_signature",
     "history",
     "mark_annulled",
@@ -132,8 +133,20 @@ async def get_occurrence(session: AsyncSession, occurrence_id: str) -> Occurrenc
             select(occurrences).where(occurrences.c.occurrence_id == occurrence_id)
         )
     ).first()
-    if row is None:
-        return None
+    return _occurrence(row) if row else None
+
+
+async def get_occurrences(
+    session: AsyncSession, occurrence_ids: Iterable[str]
+) -> dict[str, Occurrence]:
+    wanted = list(occurrence_ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(select(occurrences).where(occurrences.c.occurrence_id.in_(wanted)))
+    return {row.occurrence_id: _occurrence(row) for row in rows}
+
+
+def _occurrence(row: Row[Any]) -> Occurrence:
     return Occurrence(
         occurrence_id=row.occurrence_id,
         intervention_id=row.intervention_id,

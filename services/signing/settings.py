@@ -26,8 +26,6 @@ class SigningSettings(ServiceSettings):
     # A phone may sign an occurrence before its OccurrenceScheduled reached us; wait this long.
     occurrence_wait_seconds: float = Field(default=3.0, ge=0, le=30)
     sync_max_items: int = Field(default=200, ge=1, le=1000)
-    # Offline items for different occurrences are stored side by side, this many at a time.
-    sync_parallelism: int = Field(default=6, ge=1, le=32)
 
     def policy(self) -> SigningPolicy:
         return SigningPolicy(

@@ -1,0 +1,303 @@
+"""``sign`` and ``syncSignatures`` through the signing subgraph over HTTP, on PostgreSQL.
+
+    .venv/bin/python bench/signing_sign.py [--signs 4000] [--clients 20] [--batches 5]
+
+Issue 5's targets: with 20 concurrent clients, at least 300 signatures/s and p95 ≤ 50 ms;
+an offline sync of 200 signatures in at most 1 s.
+
+This process creates a fresh PostgreSQL database and an in-memory Tansu broker, starts the
+service in its own OS process (``bench/signing_server.py``: uvicorn, one worker, as
+``signa serve signing`` runs it), feeds it occurrences as interventions would (its events on
+the broker), then acts as the phones: each client signs distinct occurrences with its own
+token, timing every request from send to parsed answer. It is a measurement and exits 0
+whatever the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import asyncpg
+import httpx
+
+from libs.auth.issuer import SigningKey, TokenIssuer, jwks_document
+from libs.auth.principal import Principal, Role
+from libs.devstack.broker import BrokerProcess, find_free_port
+from libs.messaging.envelope import CloudEvent, encode_data, to_kafka
+from libs.messaging.kafka import KafkaPublisher
+from services.interventions.events import OccurrenceScheduled
+
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+ISSUER = "https://signa.local/identity"
+AUDIENCE = "signa"
+SIGN = """mutation S($input: SignInput!) {
+  sign(input: $input) { id status timing signedAt occurrence { id } }
+}"""
+SYNC = """mutation Y($inputs: [SignInput!]!) {
+  syncSignatures(inputs: $inputs) { idempotencyKey signature { id timing } error { code } }
+}"""
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+class Phones:
+    """Tokens for the clients, all care staff of one unit."""
+
+    def __init__(self, unit: str, clients: int) -> None:
+        self.key = SigningKey.generate()
+        issuer = TokenIssuer(
+            key=self.key, issuer=ISSUER, audience=AUDIENCE, lifetime=timedelta(minutes=5)
+        )
+        self.tokens = [
+            issuer.issue(
+                Principal(user_id=f"staff-{n}", unit_roles={unit: frozenset({Role.CARE_STAFF})}),
+                now=datetime.now(UTC),
+            )
+            for n in range(clients)
+        ]
+
+    def jwks(self) -> dict[str, Any]:
+        return jwks_document([self.key])
+
+
+async def create_database() -> str:
+    name = f"signa_bench_signing_{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return name
+
+
+async def drop_database(name: str) -> None:
+    connection = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def feed_occurrences(bootstrap: str, unit: str, count: int) -> list[str]:
+    """Publish OccurrenceScheduled events for windows around now, as interventions would."""
+    now = datetime.now(UTC)
+    publisher = KafkaPublisher(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await publisher.start()
+    ids = []
+    try:
+        records = []
+        for n in range(count):
+            event = OccurrenceScheduled(
+                occurrence_id=f"occ-{uuid.uuid4().hex}",
+                intervention_id=f"int-{n % 200}",
+                tenant_id=f"tenant-{n % 200}",
+                unit_id=unit,
+                window_start=now - timedelta(minutes=30),
+                window_end=now + timedelta(minutes=30),
+                local_date=now.date(),
+            )
+            ids.append(event.occurrence_id)
+            cloud_event = CloudEvent(
+                type=event.TYPE,
+                source="/signa/interventions",
+                subject=event.key,
+                time=datetime.now(UTC),
+                data=encode_data(event),
+            )
+            records.append(to_kafka(cloud_event, topic=event.TOPIC))
+        for start in range(0, len(records), 1000):
+            await publisher.publish(records[start : start + 1000])
+    finally:
+        await publisher.stop()
+    return ids
+
+
+async def wait_for_read_model(dsn: str, count: int, within: float = 120) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            have = await connection.fetchval("SELECT count(*) FROM occurrences")
+            if have >= count:
+                return
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"read model has {have} of {count} occurrences")
+    finally:
+        await connection.close()
+
+
+def sign_input(occurrence_id: str) -> dict[str, Any]:
+    return {
+        "occurrenceId": occurrence_id,
+        "status": "DONE",
+        "performedAt": datetime.now(UTC).isoformat(),
+        "idempotencyKey": uuid.uuid4().hex,
+    }
+
+
+async def post(http: httpx.AsyncClient, url: str, token: str, query: str, variables: dict) -> Any:
+    response = await http.post(
+        url,
+        json={"query": query, "variables": variables},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    body = response.json()
+    if body.get("errors"):
+        raise RuntimeError(json.dumps(body["errors"])[:500])
+    return body["data"]
+
+
+async def run_signs(
+    url: str, tokens: list[str], occurrence_ids: Iterator[str], count: int
+) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+        started_count = 0
+
+        async def client(token: str) -> None:
+            nonlocal started_count
+            while started_count < count:
+                started_count += 1
+                occurrence_id = next(occurrence_ids)
+                started = time.perf_counter()
+                await post(http, url, token, SIGN, {"input": sign_input(occurrence_id)})
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(client(token) for token in tokens))
+        elapsed = time.perf_counter() - started
+    return latencies, elapsed
+
+
+async def run_syncs(
+    url: str, token: str, occurrence_ids: Iterator[str], batches: int
+) -> list[float]:
+    durations = []
+    async with httpx.AsyncClient(timeout=60) as http:
+        for _ in range(batches):
+            inputs = [sign_input(next(occurrence_ids)) for _ in range(200)]
+            started = time.perf_counter()
+            results = (await post(http, url, token, SYNC, {"inputs": inputs}))["syncSignatures"]
+            durations.append(time.perf_counter() - started)
+            failed = [r for r in results if r["error"]]
+            if failed or len(results) != 200:
+                raise RuntimeError(f"sync failed: {failed[:3]}")
+    return durations
+
+
+async def outbox_backlog(dsn: str) -> tuple[int, int]:
+    connection = await asyncpg.connect(dsn)
+    try:
+        total = await connection.fetchval("SELECT count(*) FROM signatures")
+        pending = await connection.fetchval(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        )
+    finally:
+        await connection.close()
+    return total, pending
+
+
+async def wait_ready(base: str, process: asyncio.subprocess.Process, within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    async with httpx.AsyncClient(timeout=2) as http:
+        while time.monotonic() < deadline:
+            if process.returncode is not None:
+                raise RuntimeError("the signing service exited during start-up")
+            try:
+                if (await http.get(base + "/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the signing service did not become ready")
+
+
+async def main(args: argparse.Namespace) -> None:
+    unit = f"unit-{uuid.uuid4().hex[:8]}"
+    phones = Phones(unit, args.clients)
+    database = await create_database()
+    dsn = f"postgresql://postgres@127.0.0.1:5432/{database}"
+    workdir = Path(tempfile.mkdtemp(prefix="signa-bench-signing-"))
+    jwks = workdir / "jwks.json"
+    jwks.write_text(json.dumps(phones.jwks()))
+    broker = BrokerProcess(log_dir=workdir)
+    await asyncio.to_thread(broker.start)
+    port = find_free_port()
+    env = {
+        **os.environ,
+        "SIGNA_SIGNING_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
+        "SIGNA_SIGNING_PORT": str(port),
+        "SIGNA_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+        "SIGNA_JWT_ISSUER": ISSUER,
+        "SIGNA_JWT_AUDIENCE": AUDIENCE,
+        "SIGNA_LOG_LEVEL": "WARNING",
+    }
+    log = (workdir / "server.log").open("wb")
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).with_name("signing_server.py")),
+        str(jwks),
+        env=env,
+        stdout=log,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await wait_ready(base, server)
+        needed = args.signs + 200 + args.batches * 200
+        ids = iter(await feed_occurrences(broker.bootstrap_servers, unit, needed))
+        await wait_for_read_model(dsn, needed)
+        url = base + "/graphql"
+        await run_signs(url, phones.tokens, ids, 200)  # warm-up: pools, caches, JIT-less paths
+        latencies, elapsed = await run_signs(url, phones.tokens, ids, args.signs)
+        syncs = await run_syncs(url, phones.tokens[0], ids, args.batches)
+        await asyncio.sleep(1.0)
+        total, pending = await outbox_backlog(dsn)
+    finally:
+        server.terminate()
+        await asyncio.wait_for(server.wait(), 20)
+        log.close()
+        await asyncio.to_thread(broker.stop)
+        await drop_database(database)
+
+    rate = len(latencies) / elapsed
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
+    print(f"sign, {args.clients} concurrent clients, {len(latencies)} signatures over HTTP:")
+    print(f"  throughput  {rate:8.1f} signatures/s   (target ≥ 300)")
+    print(f"  latency p50 {statistics.median(latencies) * 1000:8.1f} ms")
+    print(f"  latency p95 {percentile(latencies, 0.95) * 1000:8.1f} ms   (target ≤ 50)")
+    print(f"  latency p99 {percentile(latencies, 0.99) * 1000:8.1f} ms")
+    print(f"  latency max {max(latencies) * 1000:8.1f} ms")
+    print(f"syncSignatures, {args.batches} batches of 200 (one phone):")
+    print(
+        f"  per batch   min {min(syncs):.3f} s  median {statistics.median(syncs):.3f} s  "
+        f"max {max(syncs):.3f} s   (target ≤ 1 s)"
+    )
+    print(f"stored signatures {total}; outbox rows not yet published 1 s after: {pending}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--signs", type=int, default=4000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--batches", type=int, default=5)
+    asyncio.run(main(parser.parse_args()))

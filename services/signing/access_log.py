@@ -1,0 +1,41 @@
+"""Entries for identity's access log: who read or changed which care recipient's signatures.
+
+HSLF-FS 2016:40 4 kap. 9 § asks for a log of every access to a care recipient's records. Each
+entry goes out as `RecordAccessed` on ``audit.access`` through the outbox, in the same
+transaction as the read or change it records. One entry per care recipient and action per
+request: a worklist of twenty occurrences of one person is one access, not twenty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from libs.auth.principal import Principal
+from libs.messaging.unit_of_work import UnitOfWork
+from services.identity.events import RecordAccessed
+
+__all__ = ["SERVICE", "record_access"]
+
+SERVICE = "signing"
+
+
+async def record_access(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    records: Iterable[tuple[str, str]],
+    action: str,
+) -> None:
+    """Log ``action`` on each distinct (tenant id, unit id) in ``records``."""
+    now = uow.clock.now()
+    for tenant_id, unit_id in sorted(set(records)):
+        await uow.emit(
+            RecordAccessed(
+                user_id=principal.user_id,
+                tenant_id=tenant_id,
+                unit_id=unit_id,
+                action=action,
+                service=SERVICE,
+                accessed_at=now,
+            )
+        )

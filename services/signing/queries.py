@@ -1,0 +1,97 @@
+"""Reads of signatures, each checked per record against the caller's units and logged."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from libs.auth.principal import Principal
+from services.signing import repository
+from services.signing.access_log import record_access
+from services.signing.domain import NotFound, Signature, may_sign_in
+from services.signing.handlers import Signing, load_visible
+
+__all__ = [
+    "current_signatures",
+    "prn_signatures",
+    "signature_history",
+    "visible_signature",
+]
+
+READ = "signature.read"
+
+
+async def signature_history(
+    occurrence_id: str, *, principal: Principal, signing: Signing
+) -> list[Signature]:
+    """Every signature of the occurrence, annulled ones included, oldest first."""
+    async with signing.units_of_work() as uow:
+        occurrence = await repository.get_occurrence(uow.session, occurrence_id)
+        if occurrence is None or not may_sign_in(principal, occurrence.unit_id):
+            raise NotFound("no such occurrence")
+        signatures = await repository.history(uow.session, occurrence_id)
+        await record_access(
+            uow,
+            principal=principal,
+            records=[(occurrence.tenant_id, occurrence.unit_id)],
+            action=READ,
+        )
+        await uow.commit()
+    return signatures
+
+
+async def prn_signatures(
+    intervention_id: str, *, limit: int, principal: Principal, signing: Signing
+) -> list[Signature]:
+    async with signing.units_of_work() as uow:
+        intervention = await repository.get_intervention(uow.session, intervention_id)
+        if intervention is None or not may_sign_in(principal, intervention.unit_id):
+            raise NotFound("no such intervention")
+        signatures = await repository.prn_history(uow.session, intervention_id, limit=limit)
+        await record_access(
+            uow,
+            principal=principal,
+            records=[(intervention.tenant_id, intervention.unit_id)],
+            action=READ,
+        )
+        await uow.commit()
+    return signatures
+
+
+async def visible_signature(
+    signature_id: str, *, principal: Principal, signing: Signing
+) -> Signature | None:
+    """The signature, or None when it does not exist or lies in a unit the caller can't see."""
+    async with signing.units_of_work() as uow:
+        try:
+            signature = await load_visible(uow, signature_id, principal)
+        except NotFound:
+            return None
+        await record_access(
+            uow,
+            principal=principal,
+            records=[(signature.tenant_id, signature.unit_id)],
+            action=READ,
+        )
+        await uow.commit()
+    return signature
+
+
+async def current_signatures(
+    occurrence_ids: Sequence[str], *, principal: Principal, signing: Signing
+) -> dict[str, Signature]:
+    """The active signature of each occurrence the caller may see (the worklist's column)."""
+    async with signing.units_of_work() as uow:
+        found = await repository.active_signatures_for(uow.session, occurrence_ids)
+        visible = {
+            occurrence_id: signature
+            for occurrence_id, signature in found.items()
+            if may_sign_in(principal, signature.unit_id)
+        }
+        await record_access(
+            uow,
+            principal=principal,
+            records=((s.tenant_id, s.unit_id) for s in visible.values()),
+            action=READ,
+        )
+        await uow.commit()
+    return visible
