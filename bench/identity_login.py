@@ -1,0 +1,291 @@
+"""Log-ins per second at OWASP argon2id parameters, beside a light sign-like database load.
+
+Prints
+  1. the sign-like load alone (transactions/s: read an occurrence, insert a signature and an
+     outbox row, commit — the shape of `sign`),
+  2. log-ins/s (identity's `log_in` use case: throttle check, argon2id verify at m=19 MiB t=2
+     p=1 in the core-sized pool, refresh-token row, EdDSA access token) with that load running,
+     and how much the load's throughput dropped meanwhile,
+  3. the cost of `TokenVerifier.verify` per request in µs (what every service pays).
+
+    .venv/bin/python bench/identity_login.py [--seconds 10] [--clients 16] [--hash-workers N]
+
+``--hash-workers`` sets ``SIGNA_IDENTITY_ARGON2_MAX_CONCURRENT`` (default: one per core); one
+fewer than the cores leaves a core to everything else at the price of log-in throughput.
+
+Needs PostgreSQL on 127.0.0.1:5432 (or SIGNA_BENCH_DATABASE_URL, an asyncpg admin URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select, update
+from sqlalchemy.engine import make_url
+
+from libs.auth.issuer import SigningKey, TokenIssuer, jwks_document
+from libs.auth.principal import Principal, Role
+from libs.auth.verifier import StaticKeySource, TokenVerifier
+from libs.database import create_engine
+from libs.messaging.fake import FakePublisher
+from libs.settings import CommonSettings
+from services.identity import authentication, handlers
+from services.identity.app import build_identity
+from services.identity.handlers import NewUser
+from services.identity.settings import IdentitySettings
+from services.identity.tables import UserRow
+
+ADMIN = os.environ.get(
+    "SIGNA_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+PASSWORD = "ett långt lösenord för mätning"
+
+
+def _dsn(url: str, database: str) -> str:
+    return (
+        make_url(url)
+        .set(drivername="postgresql", database=database)
+        .render_as_string(hide_password=False)
+    )
+
+
+async def create_database(label: str) -> tuple[str, str]:
+    name = f"signa_bench_{label}_{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(_dsn(ADMIN, "postgres"))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return name, make_url(ADMIN).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(name: str) -> None:
+    connection = await asyncpg.connect(_dsn(ADMIN, "postgres"))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+# The sign-like load: its own database, like the signing service would have.
+metadata = MetaData()
+occurrences = Table(
+    "occurrences",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("state", String(16)),
+)
+signatures = Table(
+    "signatures",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("occurrence_id", String(64)),
+    Column("signed_at", DateTime(timezone=True)),
+)
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("data", String(400)),
+)
+
+
+class SignLoad:
+    def __init__(self, url: str, *, workers: int = 4) -> None:
+        self._engine = create_engine(url)
+        self._workers = workers
+        self.done = 0
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def prepare(self) -> None:
+        async with self._engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+            await connection.execute(
+                insert(occurrences), [{"id": str(i), "state": "OPEN"} for i in range(1000)]
+            )
+
+    async def _work(self, worker: int) -> None:
+        n = 0
+        while not self._stop.is_set():
+            occurrence = str((worker * 7919 + n) % 1000)
+            n += 1
+            async with self._engine.begin() as connection:
+                await connection.execute(
+                    select(occurrences).where(occurrences.c.id == occurrence).with_for_update()
+                )
+                signature = uuid.uuid4().hex
+                await connection.execute(
+                    insert(signatures).values(
+                        id=signature, occurrence_id=occurrence, signed_at=datetime.now(UTC)
+                    )
+                )
+                await connection.execute(
+                    insert(outbox).values(id=uuid.uuid4().hex, data=f'{{"s":"{signature}"}}')
+                )
+                await connection.execute(
+                    update(occurrences).where(occurrences.c.id == occurrence).values(state="SIGNED")
+                )
+            self.done += 1
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._tasks = [asyncio.create_task(self._work(i)) for i in range(self._workers)]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await asyncio.gather(*self._tasks)
+
+    async def rate(self, seconds: float) -> float:
+        before = self.done
+        await asyncio.sleep(seconds)
+        return (self.done - before) / seconds
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+async def measure_logins(identity, *, seconds: float, clients: int) -> float:
+    deps = identity.deps
+    done = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(number: int) -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            await authentication.log_in(
+                deps=deps,
+                username=f"bench{number % 8}",
+                password=PASSWORD,
+                address=f"10.9.0.{number}",
+            )
+            done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return done / (time.perf_counter() - started)
+
+
+async def measure_verification(rounds: int = 20_000) -> tuple[float, float]:
+    key = SigningKey.generate()
+    issuer = TokenIssuer(
+        key=key,
+        issuer="https://signa.local/identity",
+        audience="signa",
+        lifetime=timedelta(minutes=5),
+    )
+    principal = Principal(
+        user_id=str(uuid.uuid4()),
+        unit_roles={str(uuid.uuid4()): frozenset({Role.CARE_STAFF, Role.SOL_ADMIN})},
+    )
+    token = issuer.issue(principal, now=datetime.now(UTC))
+    verifier = TokenVerifier(
+        keys=StaticKeySource(jwks_document([key])),
+        issuer="https://signa.local/identity",
+        audience="signa",
+        is_revoked=lambda _principal: False,
+    )
+    await verifier.verify(token)  # loads the key
+    started = time.perf_counter()
+    for _ in range(rounds):
+        await verifier.verify(token)
+    verify_us = (time.perf_counter() - started) / rounds * 1e6
+    started = time.perf_counter()
+    for _ in range(rounds // 4):
+        issuer.issue(principal, now=datetime.now(UTC))
+    issue_us = (time.perf_counter() - started) / (rounds // 4) * 1e6
+    return verify_us, issue_us
+
+
+async def main(seconds: float, clients: int, hash_workers: int) -> None:
+    identity_db, identity_url = await create_database("identity")
+    load_db, load_url = await create_database("signload")
+    settings = IdentitySettings(
+        database_url=identity_url,
+        port=1,
+        common=CommonSettings(log_json=False),
+        argon2_max_concurrent=hash_workers,
+    )
+    identity = build_identity(settings, publisher=FakePublisher())
+    load = SignLoad(load_url)
+    try:
+        await identity.runtime.migrate()
+        await identity.start()
+        memory, time_cost, parallelism = identity.deps.hasher.parameters
+        password_hash = await identity.deps.hasher.hash(PASSWORD)
+        for i in range(8):
+            row, _ = await handlers.create_user(
+                deps=identity.deps,
+                principal=None,
+                user=NewUser(
+                    name=f"Bench {i}",
+                    email=f"bench{i}@example.se",
+                    username=f"bench{i}",
+                    unit_id=None,
+                    roles=[Role.SYSTEM_ADMIN],
+                ),
+                send_activation=False,
+            )
+            async with identity.deps.sessions() as session, session.begin():
+                await session.execute(
+                    update(UserRow).where(UserRow.id == row.id).values(password_hash=password_hash)
+                )
+        await load.prepare()
+        workers = hash_workers or os.cpu_count()
+        print(
+            f"cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}; argon2id "
+            f"m={memory} KiB t={time_cost} p={parallelism}; {workers} concurrent hashes"
+        )
+        started = time.perf_counter()
+        for _ in range(5):
+            await identity.deps.hasher.verify(password_hash, PASSWORD)
+        print(
+            f"one hash, nothing else running:  {(time.perf_counter() - started) / 5 * 1e3:8.1f} ms"
+        )
+
+        logins_alone = await measure_logins(identity, seconds=seconds / 2, clients=clients)
+        print(f"log-ins alone:                   {logins_alone:8.1f} log-ins/s")
+        load.start()
+        await load.rate(1.0)  # warm-up
+        alone = await load.rate(seconds)
+        print(f"sign-like load alone:            {alone:8.1f} transactions/s")
+
+        rate_during: list[float] = []
+
+        async def sample_load() -> None:
+            rate_during.append(await load.rate(seconds))
+
+        logins, _ = await asyncio.gather(
+            measure_logins(identity, seconds=seconds, clients=clients), sample_load()
+        )
+        await load.stop()
+        change = (rate_during[0] - alone) / alone * 100
+        print(f"log-ins with the load running:   {logins:8.1f} log-ins/s ({clients} clients)")
+        print(
+            f"sign-like load meanwhile:        {rate_during[0]:8.1f} transactions/s "
+            f"({change:+.0f} %)"
+        )
+        verify_us, issue_us = await measure_verification()
+        print(f"TokenVerifier.verify:            {verify_us:8.1f} µs per request")
+        print(f"TokenIssuer.issue (identity):    {issue_us:8.1f} µs per token")
+    finally:
+        identity.close()
+        await identity.runtime.engine.dispose()
+        await load.close()
+        await drop_database(identity_db)
+        await drop_database(load_db)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--hash-workers", type=int, default=0)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.seconds, arguments.clients, arguments.hash_workers))
