@@ -10,11 +10,13 @@ instead of starting one; ``SIGNA_<SERVICE>_DATABASE_URL`` moves a service to Pos
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from types import FrameType
 
@@ -22,7 +24,12 @@ import httpx
 
 from libs.devstack.broker import BrokerProcess
 from libs.devstack.processes import ChildProcess, spawn
+from libs.settings import load_settings
 from services.cli import GATEWAY_DIR, SERVICES, compose, subgraph_urls
+from services.demo import load_demo
+from services.identity.bootstrap import load_demo_data
+from services.identity.mail_sink import MailSink
+from services.identity.settings import IdentitySettings
 
 __all__ = ["run_dev_stack"]
 
@@ -71,7 +78,7 @@ class DevStack:
         self.broker: BrokerProcess | None = None
         self.children: list[ChildProcess] = []
         self.env = dict(os.environ)
-        self.mail_sink: object | None = None
+        self.mail_sink: MailSink | None = None
 
     def start(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -88,7 +95,7 @@ class DevStack:
             self.children.append(child)
         for child, (service, url) in zip(self.children, urls.items(), strict=True):
             ready_url = url.removesuffix("/graphql") + "/readyz"
-            _wait_until(lambda u=ready_url: _answers(u), what=service, child=child, within=120)
+            _wait_until(partial(_answers, ready_url), what=service, child=child, within=120)
             _say(f"{service:<14} ready at {url}")
         self._start_gateway(urls)
 
@@ -105,8 +112,6 @@ class DevStack:
         _say(f"broker         ready at {self.broker.bootstrap_servers} (Tansu, durable in {where})")
 
     def _start_mail_sink(self) -> None:
-        from services.identity.mail_sink import MailSink
-
         sink = MailSink(directory=self.root / "mail", port=SMTP_PORT)
         sink.start()
         self.mail_sink = sink
@@ -154,7 +159,7 @@ class DevStack:
         for child in reversed(self.children):
             child.stop(timeout=15)
         if self.mail_sink is not None:
-            self.mail_sink.stop()  # type: ignore[attr-defined]
+            self.mail_sink.stop()
         if self.broker is not None:
             self.broker.stop()
         _say("stopped")
@@ -165,14 +170,16 @@ def run_dev_stack() -> None:
     signal.signal(signal.SIGINT, _on_signal)
     stack = DevStack()
     try:
+        # People first, straight into identity's database; their events wait in its outbox.
+        logins = asyncio.run(load_demo_data(load_settings(IdentitySettings)))
         stack.start()
-        from services.demo import load_demo
-
-        logins = load_demo(gateway_url=f"http://127.0.0.1:{GATEWAY_PORT}/graphql")
-        _say("demo log-ins (password for all: see below)")
+        gateway_url = f"http://127.0.0.1:{GATEWAY_PORT}/graphql"
+        load_demo(gateway_url=gateway_url, logins=logins)
+        _say("demo log-ins (unit Solgläntan):")
         for login in logins:
-            _say(f"  {login}")
-        _say(f"GraphQL (phones, admin web, reports): http://127.0.0.1:{GATEWAY_PORT}/graphql")
+            _say(f"  {login.role:<13} {login.username:<10} {login.password}")
+        _say(f"GraphQL for phones, admin web and reporting tools: {gateway_url}")
+        _say(f"e-mail sent by the system: {stack.root / 'mail'}; logs: {stack.logs}")
         _say("Ctrl-C stops everything")
         stack.watch()
     except _Stop:

@@ -1,0 +1,160 @@
+"""Demo data for ``make dev``: a day in the unit Solgläntan, entered as its staff would.
+
+The people come from identity's bootstrap (`load_demo_data`). Everything else goes through the
+gateway's public GraphQL API, logged in as the demo SoL administrator and care staff: three
+care recipients, interventions whose windows lie around the current time, and signatures. Within
+a minute of start the worklist shows signed, unsigned and missed occurrences, and the alarm
+overview open alarms of every kind. A second run finds the care recipients and adds nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from services.identity.bootstrap import DEMO_UNIT_ID, DemoLogin
+
+__all__ = ["load_demo"]
+
+UNIT_TIMEZONE = ZoneInfo("Europe/Stockholm")
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One demo intervention: its window relative to now, and what staff do with it."""
+
+    tenant: int
+    title: str
+    starts_minutes_from_now: int
+    window_minutes: int
+    sign: str | None = None  # DONE, NOT_HOME, EARLY, or None for unsigned
+    note: str | None = None
+
+
+TENANTS = ("Astrid Lindqvist", "Gunnar Holm", "Maj-Britt Ek")
+# The first window closes within a minute, unsigned, so a MISSED alarm follows.
+PLANS = (
+    _Plan(0, "Morgonhygien", -30, 31),
+    _Plan(0, "Frukost", -15, 60, sign="DONE"),
+    _Plan(1, "Promenad", -10, 60, sign="NOT_HOME", note="Hos dottern, enligt granne."),
+    _Plan(1, "Tillsyn", -5, 45, sign="EARLY"),
+    _Plan(2, "Kvällsmat", 120, 60),
+    _Plan(2, "Läkemedelsöverlämning", 30, 30),
+)
+
+
+class _Client:
+    def __init__(self, url: str) -> None:
+        self._http = httpx.Client(timeout=30)
+        self._url = url
+        self.token: str | None = None
+
+    def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        headers = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        body = self._http.post(
+            self._url, json={"query": query, "variables": variables}, headers=headers
+        ).json()
+        if body.get("errors"):
+            raise DemoError(f"demo data: {body['errors'][0].get('message')}")
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def login(self, login: DemoLogin) -> None:
+        self.token = None
+        session = self(
+            "mutation($u: String!, $p: String!) { login(username: $u, password: $p) "
+            "{ accessToken } }",
+            u=login.username,
+            p=login.password,
+        )
+        self.token = session["login"]["accessToken"]
+
+
+def _local_window(starts_minutes_from_now: int, now: datetime) -> str:
+    local = (now + timedelta(minutes=starts_minutes_from_now)).astimezone(UNIT_TIMEZONE)
+    return local.strftime("%H:%M")
+
+
+def load_demo(*, gateway_url: str, logins: list[DemoLogin]) -> None:
+    by_role = {login.role: login for login in logins}
+    client = _Client(gateway_url)
+    client.login(by_role["SOL_ADMIN"])
+    existing = client("query($u: ID!) { tenants(unitId: $u) { id } }", u=DEMO_UNIT_ID)
+    if existing["tenants"]:
+        return
+    now = datetime.now(UTC)
+    today = now.astimezone(UNIT_TIMEZONE).date()
+    tenant_ids = [
+        client(
+            "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }",
+            i={"unitId": DEMO_UNIT_ID, "name": name, "externalReference": f"LIFECARE-{n:04d}"},
+        )["createTenant"]["id"]
+        for n, name in enumerate(TENANTS, start=1)
+    ]
+    intervention_ids = []
+    for plan in PLANS:
+        created = client(
+            "mutation($i: CreateInterventionInput!) { createIntervention(input: $i) { id } }",
+            i={
+                "tenantId": tenant_ids[plan.tenant],
+                "title": plan.title,
+                "category": "SOL",
+                "instructions": "Enligt genomförandeplanen.",
+                "planReference": f"GP-{today.year}-{plan.tenant + 1:02d}",
+                "schedule": {
+                    "rrule": "FREQ=DAILY",
+                    "windowStart": _local_window(plan.starts_minutes_from_now, now),
+                    "windowMinutes": plan.window_minutes,
+                },
+                "validFrom": today.isoformat(),
+            },
+        )["createIntervention"]["id"]
+        client(
+            "mutation($id: ID!) { confirmPlanAnchoring(interventionId: $id) { id } }", id=created
+        )
+        intervention_ids.append(created)
+    _sign_as_staff(client, by_role["CARE_STAFF"], intervention_ids, today, now)
+
+
+def _sign_as_staff(
+    client: _Client,
+    staff: DemoLogin,
+    intervention_ids: list[str],
+    today: date,
+    now: datetime,
+) -> None:
+    client.login(staff)
+    worklist = client(
+        "query($u: ID!, $d: Date) { worklist(unitId: $u, date: $d) "
+        "{ id windowStart intervention { id } } }",
+        u=DEMO_UNIT_ID,
+        d=today.isoformat(),
+    )["worklist"]
+    occurrence_of = {item["intervention"]["id"]: item for item in worklist}
+    for plan, intervention_id in zip(PLANS, intervention_ids, strict=True):
+        occurrence = occurrence_of.get(intervention_id)
+        if plan.sign is None or occurrence is None:
+            continue
+        performed = now
+        if plan.sign == "EARLY":
+            # Done before the window opened: an OUTSIDE_WINDOW alarm for the SoL administrator.
+            performed = datetime.fromisoformat(occurrence["windowStart"]) - timedelta(minutes=20)
+        client(
+            "mutation($i: SignInput!) { sign(input: $i) { id } }",
+            i={
+                "occurrenceId": occurrence["id"],
+                "status": "DONE" if plan.sign == "EARLY" else plan.sign,
+                "note": plan.note,
+                "performedAt": performed.isoformat(),
+                "idempotencyKey": str(uuid.uuid4()),
+            },
+        )
