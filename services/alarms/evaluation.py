@@ -11,8 +11,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from libs.database import dialect_name, insert_ignoring_conflicts
 from libs.messaging.unit_of_work import UnitOfWork
@@ -21,6 +23,7 @@ from services.alarms.domain import (
     AlarmKind,
     AlarmState,
     Evaluation,
+    MissedUpdate,
     OccurrenceFacts,
     SignatureFacts,
     evaluate,
@@ -89,74 +92,129 @@ async def reevaluate(
     ).scalars():
         alarms.setdefault(alarm.occurrence_id, []).append(alarm)
     now = uow.clock.now()
-    for occurrence in occurrences:
-        decision = evaluate(
-            occurrence=_occurrence_facts(occurrence),
-            signatures=[signature_facts(s) for s in signatures.get(occurrence.occurrence_id, [])],
-            alarms=[_alarm_facts(a) for a in alarms.get(occurrence.occurrence_id, [])],
-            now=now,
-            grace=settings.grace,
+    decisions = [
+        (
+            occurrence,
+            evaluate(
+                occurrence=_occurrence_facts(occurrence),
+                signatures=[
+                    signature_facts(s) for s in signatures.get(occurrence.occurrence_id, [])
+                ],
+                alarms=[_alarm_facts(a) for a in alarms.get(occurrence.occurrence_id, [])],
+                now=now,
+                grace=settings.grace,
+            ),
         )
-        await _apply(uow, occurrence=occurrence, decision=decision, now=now)
+        for occurrence in occurrences
+    ]
+    await _store_checks(uow, decisions)
+    await _raise(uow, decisions, now=now)
+    for occurrence, decision in decisions:
+        if decision.update_missed is not None:
+            await _update_missed(uow, occurrence=occurrence, change=decision.update_missed, now=now)
 
 
-async def _apply(
-    uow: UnitOfWork, *, occurrence: OccurrenceRow, decision: Evaluation, now: datetime
+# The sweep judges up to a batch of occurrences at once, so the writes below are set-based:
+# one statement per kind of change rather than one round trip per occurrence.
+
+
+async def _store_checks(
+    uow: UnitOfWork, decisions: Sequence[tuple[OccurrenceRow, Evaluation]]
 ) -> None:
-    session = uow.session
-    if occurrence.check_due != decision.check_due:
-        occurrence.check_due = decision.check_due
-    for new in decision.raise_alarms:
-        alarm_id = str(uuid.uuid4())
-        inserted = await session.execute(
-            insert_ignoring_conflicts(
-                AlarmRow.__table__,  # type: ignore[arg-type]
-                dialect_name=dialect_name(session),
-            ).values(
-                alarm_id=alarm_id,
-                unit_id=occurrence.unit_id,
-                occurrence_id=occurrence.occurrence_id,
-                intervention_id=occurrence.intervention_id,
-                tenant_id=occurrence.tenant_id,
-                kind=new.kind.value,
-                state=AlarmState.OPEN.value,
-                generation=new.generation,
-                signature_id=new.signature_id,
-                raised_at=now,
-            )
-        )
-        if getattr(inserted, "rowcount", 1) == 0:
-            continue  # another replica raised it a moment ago
-        await uow.emit(
+    changed = [
+        {"key": occurrence.occurrence_id, "due": decision.check_due}
+        for occurrence, decision in decisions
+        if occurrence.check_due != decision.check_due
+    ]
+    if not changed:
+        return
+    table = cast(Table, OccurrenceRow.__table__)
+    await uow.session.execute(
+        update(table)
+        .where(table.c.occurrence_id == bindparam("key"))
+        .values(check_due=bindparam("due")),
+        changed,
+    )
+    for occurrence, decision in decisions:
+        # Already written above; keep the loaded rows in step without a second UPDATE.
+        set_committed_value(occurrence, "check_due", decision.check_due)
+
+
+async def _raise(
+    uow: UnitOfWork, decisions: Sequence[tuple[OccurrenceRow, Evaluation]], *, now: datetime
+) -> None:
+    raised = [
+        (
             AlarmRaised(
-                alarm_id=alarm_id,
+                alarm_id=str(uuid.uuid4()),
                 unit_id=occurrence.unit_id,
                 kind=new.kind.value,
                 occurrence_id=occurrence.occurrence_id,
                 intervention_id=occurrence.intervention_id,
                 tenant_id=occurrence.tenant_id,
                 raised_at=now,
+            ),
+            new,
+        )
+        for occurrence, decision in decisions
+        for new in decision.raise_alarms
+    ]
+    if not raised:
+        return
+    rows = [
+        {
+            "alarm_id": event.alarm_id,
+            "unit_id": event.unit_id,
+            "occurrence_id": event.occurrence_id,
+            "intervention_id": event.intervention_id,
+            "tenant_id": event.tenant_id,
+            "kind": event.kind,
+            "state": AlarmState.OPEN.value,
+            "generation": new.generation,
+            "signature_id": new.signature_id,
+            "raised_at": now,
+        }
+        for event, new in raised
+    ]
+    session = uow.session
+    # A row another replica inserted a moment ago conflicts with a unique index and is
+    # skipped; only what this statement really inserted is announced.
+    inserted = set(
+        (
+            await session.execute(
+                insert_ignoring_conflicts(
+                    AlarmRow.__table__,  # type: ignore[arg-type]
+                    dialect_name=dialect_name(session),
+                ).returning(AlarmRow.__table__.c.alarm_id),
+                rows,
+            )
+        ).scalars()
+    )
+    for event, _new in raised:
+        if event.alarm_id in inserted:
+            await uow.emit(event)
+
+
+async def _update_missed(
+    uow: UnitOfWork, *, occurrence: OccurrenceRow, change: MissedUpdate, now: datetime
+) -> None:
+    updated = await uow.session.execute(
+        update(AlarmRow)
+        .where(AlarmRow.alarm_id == change.alarm_id, AlarmRow.state == AlarmState.OPEN.value)
+        .values(signature_id=change.signature_id, generation=change.generation, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(updated, "rowcount", 1):
+        await uow.emit(
+            AlarmUpdated(
+                alarm_id=change.alarm_id,
+                unit_id=occurrence.unit_id,
+                kind=AlarmKind.MISSED.value,
+                occurrence_id=occurrence.occurrence_id,
+                updated_at=now,
+                signature_id=change.signature_id,
             )
         )
-    change = decision.update_missed
-    if change is not None:
-        updated = await session.execute(
-            update(AlarmRow)
-            .where(AlarmRow.alarm_id == change.alarm_id, AlarmRow.state == AlarmState.OPEN.value)
-            .values(signature_id=change.signature_id, generation=change.generation, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(updated, "rowcount", 1):
-            await uow.emit(
-                AlarmUpdated(
-                    alarm_id=change.alarm_id,
-                    unit_id=occurrence.unit_id,
-                    kind=AlarmKind.MISSED.value,
-                    occurrence_id=occurrence.occurrence_id,
-                    updated_at=now,
-                    signature_id=change.signature_id,
-                )
-            )
 
 
 async def sweep_due(uow: UnitOfWork, *, settings: AlarmsSettings) -> int:
