@@ -91,9 +91,11 @@ class ServiceRuntime:
         )
         self.publisher: Publisher = publisher or self._kafka  # type: ignore[assignment]
         tables = definition.tables
+        # The relay has its own small pool so it never queues behind request traffic.
+        self._relay_engine = create_engine(settings.database_url, pool_size=1)
         self.relay = OutboxRelay(
             service=definition.name,
-            sessions=self.sessions,
+            sessions=async_sessionmaker(self._relay_engine, expire_on_commit=False),
             tables=tables.messaging,
             publisher=self.publisher,
             batch_size=settings.outbox_batch_size,
@@ -149,6 +151,7 @@ class ServiceRuntime:
                 group_id=self.definition.name,
                 topics=list(self.definition.consumes),
                 dispatcher=self.dispatcher,
+                max_records=self.settings.consumer_max_records,
             )
             await self._consumer.start()
             self._spawn(self._consumer.run(), "consumer")
@@ -193,6 +196,7 @@ class ServiceRuntime:
         if self._kafka is not None:
             await self._kafka.stop()
         await self.engine.dispose()
+        await self._relay_engine.dispose()
 
     async def readiness(self) -> dict[str, bool]:
         checks = {"database": False, "broker": True}

@@ -66,6 +66,7 @@ class ServiceSettings(BaseSettings):
     migrate_on_start: bool = True
     outbox_poll_seconds: float = Field(default=0.1, gt=0, le=10)
     outbox_batch_size: int = Field(default=500, ge=1, le=5000)
+    consumer_max_records: int = Field(default=500, ge=1, le=5000)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     graphql_max_depth: int = Field(default=12, ge=2, le=50)
     graphql_max_tokens: int = Field(default=2000, ge=100, le=100_000)

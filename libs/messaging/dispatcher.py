@@ -103,10 +103,22 @@ class EventDispatcher:
 
     async def _handle_together(self, batch: Sequence[_Incoming]) -> None:
         async with self._units_of_work() as uow:
+            # One statement records the whole batch; only events it had not seen come back.
+            inserted = await uow.session.execute(
+                insert_ignoring_conflicts(self._inbox, dialect_name=dialect_name(uow.session))
+                .values([self._inbox_row(item.event) for item in batch])
+                .returning(self._inbox.c.event_id)
+            )
+            new = set(inserted.scalars())
+            handled = 0
             for item in batch:
-                await self._apply(item.event, uow)
+                if item.event.id in new:
+                    new.discard(item.event.id)  # a duplicate within the batch runs once
+                    await self._run_handler(item.event, uow)
+                    handled += 1
             await uow.commit()
-        EVENTS_CONSUMED.labels(self.consumer, "handled").inc(len(batch))
+        EVENTS_CONSUMED.labels(self.consumer, "handled").inc(handled)
+        EVENTS_CONSUMED.labels(self.consumer, "duplicate").inc(len(batch) - handled)
 
     async def _handle_alone(self, item: _Incoming) -> None:
         for attempt in range(1, self._max_attempts + 1):
@@ -131,22 +143,27 @@ class EventDispatcher:
                     return
                 await asyncio.sleep(self._retry_delay * attempt)
 
+    def _inbox_row(self, event: CloudEvent) -> dict[str, object]:
+        return {
+            "consumer": self.consumer,
+            "event_id": event.id,
+            "event_type": event.type,
+            "handled_at": datetime.now(UTC),
+        }
+
     async def _apply(self, event: CloudEvent, uow: UnitOfWork) -> None:
+        inserted = await uow.session.execute(
+            insert_ignoring_conflicts(self._inbox, dialect_name=dialect_name(uow.session)),
+            self._inbox_row(event),
+        )
+        if getattr(inserted, "rowcount", 1) == 0:
+            EVENTS_CONSUMED.labels(self.consumer, "duplicate").inc()
+            return
+        await self._run_handler(event, uow)
+
+    async def _run_handler(self, event: CloudEvent, uow: UnitOfWork) -> None:
         token = correlation_id.set(event.correlation_id)
         try:
-            inserted = await uow.session.execute(
-                insert_ignoring_conflicts(
-                    self._inbox, dialect_name=dialect_name(uow.session)
-                ).values(
-                    consumer=self.consumer,
-                    event_id=event.id,
-                    event_type=event.type,
-                    handled_at=datetime.now(UTC),
-                )
-            )
-            if getattr(inserted, "rowcount", 1) == 0:
-                EVENTS_CONSUMED.labels(self.consumer, "duplicate").inc()
-                return
             await self._handlers[event.type](event, uow)
         finally:
             correlation_id.reset(token)

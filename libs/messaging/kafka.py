@@ -181,13 +181,15 @@ class KafkaEventConsumer:
                 log.exception("fetching events failed; retrying")
                 await asyncio.sleep(backoff)
                 continue
-            for partition, messages in batches.items():
-                if not await self._handle(partition, messages):
-                    await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 10.0)
-                    break
-            else:
+            # Partitions are independent streams: handle them side by side, each in order.
+            outcomes = await asyncio.gather(
+                *(self._handle(partition, messages) for partition, messages in batches.items())
+            )
+            if all(outcomes):
                 backoff = 0.5
+            else:
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
 
     async def _handle(self, partition: TopicPartition, messages: list[Any]) -> bool:
         try:

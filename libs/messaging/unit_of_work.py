@@ -77,19 +77,21 @@ class UnitOfWork:
             data=encode_data(event),
             correlation_id=correlation_id.get(),
         )
+        # One constant statement with parameters: SQLAlchemy compiles and caches it once.
         await self.session.execute(
-            self._tables.outbox.insert().values(
-                event_id=cloud_event.id,
-                topic=event.TOPIC,
-                type=cloud_event.type,
-                source=cloud_event.source,
-                subject=cloud_event.subject,
-                time=cloud_event.time,
-                data=cloud_event.data,
-                correlation_id=cloud_event.correlation_id,
+            self._tables.outbox.insert(),
+            {
+                "event_id": cloud_event.id,
+                "topic": event.TOPIC,
+                "type": cloud_event.type,
+                "source": cloud_event.source,
+                "subject": cloud_event.subject,
+                "time": cloud_event.time,
+                "data": cloud_event.data,
+                "correlation_id": cloud_event.correlation_id,
                 # Wall time, not the injected clock: it measures relay lag.
-                created_at=datetime.now(UTC),
-            )
+                "created_at": datetime.now(UTC),
+            },
         )
         self._emitted += 1
         return cloud_event
