@@ -1,7 +1,7 @@
 """Log-ins per second at OWASP argon2id parameters, beside a light sign-like database load.
 
 Prints
-  1. the sign-like load alone (transactions/s: read an occurrence, insert a signature and an
+  1. the sign-like load alone, in its own process (transactions/s: read an occurrence, insert a signature and an
      outbox row, commit — the shape of `sign`),
   2. log-ins/s (identity's `log_in` use case: throttle check, argon2id verify at m=19 MiB t=2
      p=1 in the core-sized pool, refresh-token row, EdDSA access token) with that load running,
@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 from sqlalchemy import Column, DateTime, MetaData, String, Table, insert, select, update
@@ -97,26 +99,54 @@ outbox = Table(
 
 
 class SignLoad:
+    """The sign-like load in its own process, as the signing service would run beside identity.
+
+    Its progress is a shared counter the benchmark samples.
+    """
+
     def __init__(self, url: str, *, workers: int = 4) -> None:
-        self._engine = create_engine(url)
+        self._url = url
         self._workers = workers
-        self.done = 0
-        self._stop = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._done = multiprocessing.Value("q", 0)
+        self._stop = multiprocessing.Event()
+        self._process: multiprocessing.Process | None = None
 
     async def prepare(self) -> None:
-        async with self._engine.begin() as connection:
+        engine = create_engine(self._url)
+        async with engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
             await connection.execute(
                 insert(occurrences), [{"id": str(i), "state": "OPEN"} for i in range(1000)]
             )
+        await engine.dispose()
 
-    async def _work(self, worker: int) -> None:
+    def start(self) -> None:
+        self._process = multiprocessing.Process(
+            target=_run_load, args=(self._url, self._workers, self._done, self._stop)
+        )
+        self._process.start()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._process is not None:
+            await asyncio.to_thread(self._process.join, 30)
+
+    async def rate(self, seconds: float) -> float:
+        before = self._done.value
+        await asyncio.sleep(seconds)
+        return (self._done.value - before) / seconds
+
+    async def close(self) -> None:
+        await self.stop()
+
+
+def _run_load(url: str, workers: int, done: Any, stop: Any) -> None:
+    async def work(engine: Any, worker: int) -> None:
         n = 0
-        while not self._stop.is_set():
+        while not stop.is_set():
             occurrence = str((worker * 7919 + n) % 1000)
             n += 1
-            async with self._engine.begin() as connection:
+            async with engine.begin() as connection:
                 await connection.execute(
                     select(occurrences).where(occurrences.c.id == occurrence).with_for_update()
                 )
@@ -132,23 +162,17 @@ class SignLoad:
                 await connection.execute(
                     update(occurrences).where(occurrences.c.id == occurrence).values(state="SIGNED")
                 )
-            self.done += 1
+            with done.get_lock():
+                done.value += 1
 
-    def start(self) -> None:
-        self._stop.clear()
-        self._tasks = [asyncio.create_task(self._work(i)) for i in range(self._workers)]
+    async def main() -> None:
+        engine = create_engine(url)
+        try:
+            await asyncio.gather(*(work(engine, i) for i in range(workers)))
+        finally:
+            await engine.dispose()
 
-    async def stop(self) -> None:
-        self._stop.set()
-        await asyncio.gather(*self._tasks)
-
-    async def rate(self, seconds: float) -> float:
-        before = self.done
-        await asyncio.sleep(seconds)
-        return (self.done - before) / seconds
-
-    async def close(self) -> None:
-        await self._engine.dispose()
+    asyncio.run(main())
 
 
 async def measure_logins(identity, *, seconds: float, clients: int) -> float:

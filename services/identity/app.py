@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,23 +69,30 @@ class Identity:
         self.deps.hasher.close()
 
 
+class _DeferredKeySource:
+    """The runtime wants a KeySource before the key store (built on its sessions) exists."""
+
+    store: KeyStore | None = None
+
+    async def fetch(self) -> Mapping[str, Any]:
+        if self.store is None:
+            raise RuntimeError("the key store is not built yet")
+        return await self.store.fetch()
+
+
 def build_identity(
     settings: IdentitySettings,
     *,
     clock: Clock | None = None,
     publisher: Publisher | None = None,
 ) -> Identity:
-    class _Keys:
-        # The runtime needs a KeySource before the key store (which needs its sessions) exists.
-        async def fetch(self) -> Any:
-            return await keys.fetch()
-
+    deferred_keys = _DeferredKeySource()
     runtime = ServiceRuntime(
         definition=DEFINITION,
         settings=settings,
         clock=clock,
         publisher=publisher,
-        keys=_Keys(),
+        keys=deferred_keys,
     )
     keys = KeyStore(
         sessions=runtime.sessions,
@@ -92,6 +100,7 @@ def build_identity(
         overlap=settings.key_overlap,
         propagation=settings.key_propagation,
     )
+    deferred_keys.store = keys
     deps = Deps(
         settings=settings,
         units_of_work=runtime.unit_of_work,

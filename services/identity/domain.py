@@ -44,6 +44,7 @@ __all__ = [
     "normalise_username",
     "require_manager_of",
     "require_system_admin",
+    "require_user_reader_of",
     "validate_name",
     "validate_timezone",
 ]
@@ -212,6 +213,16 @@ def require_manager_of(principal: Principal, unit_id: str) -> None:
         raise NotFound("no such unit")
     if not principal.has_role(unit_id, Role.UNIT_MANAGER):
         raise NotAllowed("only the unit manager may do this")
+
+
+def require_user_reader_of(principal: Principal, unit_id: str) -> None:
+    """Managers and SoL-admins list their unit's users; others in the unit are refused."""
+    if principal.is_system_admin:
+        return
+    if not principal.has_role(unit_id):
+        raise NotFound("no such unit")
+    if not principal.has_role(unit_id, Role.UNIT_MANAGER, Role.SOL_ADMIN):
+        raise NotAllowed("only managers and SoL-administrators list a unit's users")
 
 
 def check_new_order(

@@ -1,0 +1,70 @@
+"""The request context of identity's resolvers, and the one translation of domain errors."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from strawberry.types import Info
+
+from libs.auth.principal import Principal
+from libs.auth.verifier import TokenVerifier
+from libs.graphql import errors
+from libs.graphql.context import ServiceContext
+from libs.runtime import ServiceRuntime
+from services.identity import domain
+from services.identity.handlers import Deps
+
+__all__ = ["IdentityContext", "IdentityInfo", "caller", "translated_errors"]
+
+
+class IdentityContext(ServiceContext):
+    """Adds identity's use-case dependencies and the caller's network address."""
+
+    def __init__(self, *, runtime: ServiceRuntime, deps: Deps, verifier: TokenVerifier) -> None:
+        super().__init__(runtime=runtime)
+        self.deps = deps
+        # Identity verifies with its own keys in-process (see app.py).
+        self._verifier = verifier
+
+    def client_address(self) -> str:
+        """The first ``x-forwarded-for`` hop (the gateway's client), else the socket peer."""
+        if self.request is None:
+            return "unknown"
+        forwarded = self.request.headers.get("x-forwarded-for")
+        if forwarded:
+            first = forwarded.split(",")[0].strip()
+            if first:
+                return first
+        return self.request.client.host if self.request.client else "unknown"
+
+
+IdentityInfo = Info[IdentityContext, None]
+
+
+@contextlib.contextmanager
+def translated_errors() -> Iterator[None]:
+    """The one place where identity's domain errors become GraphQL errors."""
+    try:
+        yield
+    except domain.InvalidInput as error:
+        details = {"field": error.field} if error.field else {}
+        raise errors.BadUserInput(error.message, **details) from None
+    except domain.NotFound as error:
+        raise errors.NotFound(error.message) from None
+    except domain.NotAllowed as error:
+        raise errors.Forbidden(error.message) from None
+    except domain.StateConflict as error:
+        raise errors.Conflict(error.message) from None
+    except domain.LockedOut as error:
+        raise errors.Unauthenticated(
+            error.message,
+            reason="LOCKED_OUT",
+            retryAfterSeconds=max(1, int(error.retry_after.total_seconds()) + 1),
+        ) from None
+    except (domain.InvalidCredentials, domain.InvalidSession) as error:
+        raise errors.Unauthenticated(error.message) from None
+
+
+async def caller(info: IdentityInfo) -> Principal:
+    return await info.context.principal()

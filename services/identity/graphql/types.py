@@ -1,0 +1,306 @@
+"""The GraphQL types identity owns; `User` and `Unit` are federation entities (key ``id``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from libs.auth.principal import Principal
+from libs.auth.principal import Role as AuthRole
+from services.identity import authentication, repository
+from services.identity.graphql.context import IdentityInfo, caller
+from services.identity.tables import (
+    AccessLogRow,
+    LogReviewRow,
+    RoleAssignmentRow,
+    RoleOrderRow,
+    UnitRow,
+    UserRow,
+)
+
+__all__ = [
+    "AccessLogEntry",
+    "AuthSession",
+    "CreateUserInput",
+    "LogReview",
+    "OrderRoleInput",
+    "RecordLogReviewInput",
+    "Role",
+    "RoleAssignment",
+    "RoleOrder",
+    "RoleOrderAction",
+    "RoleOrderState",
+    "Unit",
+    "User",
+    "users_from_rows",
+]
+
+Role = strawberry.enum(AuthRole, name="Role")
+
+
+@strawberry.enum
+class RoleOrderAction(Enum):
+    GRANT = "GRANT"
+    REVOKE = "REVOKE"
+
+
+@strawberry.enum
+class RoleOrderState(Enum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+def _may_see_contact(viewer: Principal, user_id: str, roles: list[RoleAssignmentRow]) -> bool:
+    if viewer.is_system_admin or viewer.user_id == user_id:
+        return True
+    managed = viewer.units_with(AuthRole.UNIT_MANAGER)
+    return any(row.unit_id in managed for row in roles)
+
+
+@strawberry.federation.type(keys=["id"], description="A unit (enhet) of elderly care.")
+class Unit:
+    id: strawberry.ID
+    name: str
+    timezone: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: UnitRow) -> Unit:
+        return cls(
+            id=strawberry.ID(row.id),
+            name=row.name,
+            timezone=row.timezone,
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, id: strawberry.ID, info: IdentityInfo) -> Unit | None:
+        await caller(info)
+        async with info.context.sessions() as session:
+            row = await repository.get_unit(session, str(id))
+        return cls.from_row(row) if row else None
+
+
+@strawberry.type
+class RoleAssignment:
+    role: Role  # type: ignore[valid-type]
+    unit_id: strawberry.ID | None
+    granted_at: datetime
+
+    @strawberry.field
+    async def unit(self, info: IdentityInfo) -> Unit | None:
+        if self.unit_id is None:
+            return None
+        async with info.context.sessions() as session:
+            row = await repository.get_unit(session, str(self.unit_id))
+        return Unit.from_row(row) if row else None
+
+
+@strawberry.federation.type(keys=["id"], description="A person who uses Signa.")
+class User:
+    id: strawberry.ID
+    name: str
+    username: str
+    active: bool
+    activated: bool
+    roles: list[RoleAssignment]
+    contact: strawberry.Private[str]
+    visible_contact: strawberry.Private[bool]
+
+    @strawberry.field(description="Shown to the user, system administrators and their managers.")
+    def email(self) -> str | None:
+        return self.contact if self.visible_contact else None
+
+    @classmethod
+    def from_row(cls, row: UserRow, roles: list[RoleAssignmentRow], viewer: Principal) -> User:
+        return cls(
+            id=strawberry.ID(row.id),
+            name=row.name,
+            username=row.username,
+            active=row.active,
+            activated=row.password_hash is not None,
+            roles=[
+                RoleAssignment(
+                    role=AuthRole(r.role),
+                    unit_id=strawberry.ID(r.unit_id) if r.unit_id else None,
+                    granted_at=r.granted_at,
+                )
+                for r in roles
+            ],
+            contact=row.email,
+            visible_contact=_may_see_contact(viewer, row.id, roles),
+        )
+
+    @classmethod
+    async def load(cls, info: IdentityInfo, user_id: str) -> User | None:
+        viewer = await caller(info)
+        async with info.context.sessions() as session:
+            row = await repository.get_user(session, user_id)
+            roles = await repository.current_roles(session, user_id) if row else []
+        return cls.from_row(row, roles, viewer) if row else None
+
+    @classmethod
+    async def resolve_reference(cls, id: strawberry.ID, info: IdentityInfo) -> User | None:
+        return await cls.load(info, str(id))
+
+
+async def users_from_rows(info: IdentityInfo, rows: list[UserRow]) -> list[User]:
+    viewer = await caller(info)
+    async with info.context.sessions() as session:
+        roles = await repository.roles_by_user(session, [row.id for row in rows])
+    return [User.from_row(row, roles[row.id], viewer) for row in rows]
+
+
+@strawberry.type
+class RoleOrder:
+    id: strawberry.ID
+    role: Role  # type: ignore[valid-type]
+    action: RoleOrderAction
+    state: RoleOrderState
+    unit_id: strawberry.ID
+    user_id: strawberry.ID
+    ordered_by_id: strawberry.ID
+    ordered_at: datetime
+    decided_by_id: strawberry.ID | None
+    decided_at: datetime | None
+    reason: str | None = strawberry.field(description="Why the order was rejected.")
+
+    @classmethod
+    def from_row(cls, row: RoleOrderRow) -> RoleOrder:
+        return cls(
+            id=strawberry.ID(row.id),
+            role=AuthRole(row.role),
+            action=RoleOrderAction(row.action),
+            state=RoleOrderState(row.state),
+            unit_id=strawberry.ID(row.unit_id),
+            user_id=strawberry.ID(row.user_id),
+            ordered_by_id=strawberry.ID(row.ordered_by),
+            ordered_at=row.ordered_at,
+            decided_by_id=strawberry.ID(row.decided_by) if row.decided_by else None,
+            decided_at=row.decided_at,
+            reason=row.reason,
+        )
+
+    @strawberry.field
+    async def user(self, info: IdentityInfo) -> User | None:
+        return await User.load(info, str(self.user_id))
+
+    @strawberry.field
+    async def unit(self, info: IdentityInfo) -> Unit | None:
+        async with info.context.sessions() as session:
+            row = await repository.get_unit(session, str(self.unit_id))
+        return Unit.from_row(row) if row else None
+
+    @strawberry.field
+    async def ordered_by(self, info: IdentityInfo) -> User | None:
+        return await User.load(info, str(self.ordered_by_id))
+
+    @strawberry.field
+    async def decided_by(self, info: IdentityInfo) -> User | None:
+        return await User.load(info, str(self.decided_by_id)) if self.decided_by_id else None
+
+
+@strawberry.type
+class AuthSession:
+    access_token: str
+    expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+    user_id: strawberry.ID
+
+    @classmethod
+    def from_tokens(cls, tokens: authentication.AuthTokens) -> AuthSession:
+        return cls(
+            access_token=tokens.access_token,
+            expires_at=tokens.expires_at,
+            refresh_token=tokens.refresh_token,
+            refresh_expires_at=tokens.refresh_expires_at,
+            user_id=strawberry.ID(tokens.user_id),
+        )
+
+    @strawberry.field
+    async def user(self, info: IdentityInfo) -> User | None:
+        # The caller has no bearer token yet: show the user as they see themself.
+        async with info.context.sessions() as session:
+            row = await repository.get_user(session, str(self.user_id))
+            roles = await repository.current_roles(session, str(self.user_id)) if row else []
+        viewer = repository.principal_of(str(self.user_id), roles)
+        return User.from_row(row, roles, viewer) if row else None
+
+
+@strawberry.type
+class AccessLogEntry:
+    id: strawberry.ID
+    user_id: strawberry.ID
+    tenant_id: strawberry.ID
+    unit_id: strawberry.ID
+    action: str
+    service: str
+    accessed_at: datetime
+
+    @classmethod
+    def from_row(cls, row: AccessLogRow) -> AccessLogEntry:
+        return cls(
+            id=strawberry.ID(row.event_id),
+            user_id=strawberry.ID(row.user_id),
+            tenant_id=strawberry.ID(row.tenant_id),
+            unit_id=strawberry.ID(row.unit_id),
+            action=row.action,
+            service=row.service,
+            accessed_at=row.accessed_at,
+        )
+
+    @strawberry.field
+    async def user(self, info: IdentityInfo) -> User | None:
+        return await User.load(info, str(self.user_id))
+
+
+@strawberry.type
+class LogReview:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    reviewer_id: strawberry.ID
+    period_from: datetime = strawberry.field(name="from")
+    period_to: datetime = strawberry.field(name="to")
+    findings: str
+    recorded_at: datetime
+
+    @classmethod
+    def from_row(cls, row: LogReviewRow) -> LogReview:
+        return cls(
+            id=strawberry.ID(row.id),
+            unit_id=strawberry.ID(row.unit_id),
+            reviewer_id=strawberry.ID(row.reviewer_id),
+            period_from=row.period_from,
+            period_to=row.period_to,
+            findings=row.findings,
+            recorded_at=row.recorded_at,
+        )
+
+
+@strawberry.input
+class CreateUserInput:
+    name: str
+    email: str
+    username: str
+    unit_id: strawberry.ID | None = None
+    roles: list[Role]  # type: ignore[valid-type]
+
+
+@strawberry.input
+class OrderRoleInput:
+    user_id: strawberry.ID
+    unit_id: strawberry.ID
+    role: Role  # type: ignore[valid-type]
+    action: RoleOrderAction
+
+
+@strawberry.input
+class RecordLogReviewInput:
+    unit_id: strawberry.ID
+    period_from: datetime = strawberry.field(name="from")
+    period_to: datetime = strawberry.field(name="to")
+    findings: str
