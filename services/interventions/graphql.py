@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any, cast
 
 import strawberry
+from sqlalchemy import Row
 from strawberry.scalars import JSON
 
 from libs.auth.principal import Principal
@@ -123,7 +124,7 @@ class Tenant:
     contact_person_id: strawberry.ID | None
 
     @classmethod
-    def from_row(cls, row: TenantRow) -> Tenant:
+    def from_row(cls, row: TenantRow | Row[Any]) -> Tenant:
         return cls(
             id=strawberry.ID(row.id),
             unit_id=strawberry.ID(row.unit_id),
@@ -175,7 +176,9 @@ class Intervention:
     known_tenant: strawberry.Private[Tenant | None] = None
 
     @classmethod
-    def from_row(cls, row: InterventionRow, *, tenant: Tenant | None = None) -> Intervention:
+    def from_row(
+        cls, row: InterventionRow | Row[Any], *, tenant: Tenant | None = None
+    ) -> Intervention:
         schedule = (
             Schedule(
                 rrule=row.rrule, window_start=row.window_start, window_minutes=row.window_minutes
@@ -244,7 +247,7 @@ class Occurrence:
 
     @classmethod
     def from_rows(
-        cls, occurrence: OccurrenceRow, *, intervention: Intervention, tenant: Tenant
+        cls, occurrence: OccurrenceRow | Row[Any], *, intervention: Intervention, tenant: Tenant
     ) -> Occurrence:
         return cls(
             id=strawberry.ID(occurrence.id),

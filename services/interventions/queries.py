@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, Table, select
 
 from libs.auth.principal import Principal
 from libs.database import SessionFactory
@@ -16,6 +17,9 @@ from services.interventions.access import can_read, record_access, require_reade
 from services.interventions.handlers import unit_today
 from services.interventions.scheduling import SCHEDULED
 from services.interventions.tables import (
+    INTERVENTIONS,
+    OCCURRENCES,
+    TENANTS,
     AbsenceRow,
     InterventionChangeRow,
     InterventionRow,
@@ -38,9 +42,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class WorklistItem:
-    occurrence: OccurrenceRow
-    intervention: InterventionRow
-    tenant: TenantRow
+    occurrence: OccurrenceRow | Row[Any]
+    intervention: InterventionRow | Row[Any]
+    tenant: TenantRow | Row[Any]
 
 
 async def tenants(*, uow: UnitOfWork, principal: Principal, unit_id: str) -> list[TenantRow]:
@@ -118,25 +122,40 @@ async def worklist(
 ) -> list[WorklistItem]:
     require_reader(principal, unit_id, what="unit")
     day = day or await unit_today(uow, unit_id)
-    query = (
-        _items()
-        .where(OccurrenceRow.unit_id == unit_id, OccurrenceRow.local_date == day)
-        .order_by(OccurrenceRow.window_start, TenantRow.name, OccurrenceRow.id)
-    )
+    # Plain rows, not ORM objects: a unit's day is hundreds of occurrences, read all day long.
+    day_filter = [OCCURRENCES.c.unit_id == unit_id, OCCURRENCES.c.local_date == day]
     if not include_cancelled:
-        query = query.where(OccurrenceRow.state == SCHEDULED)
+        day_filter.append(OCCURRENCES.c.state == SCHEDULED)
+    occurrences = (
+        await uow.session.execute(
+            select(OCCURRENCES)
+            .where(*day_filter)
+            .order_by(OCCURRENCES.c.window_start, OCCURRENCES.c.id)
+        )
+    ).all()
+    interventions = await _rows_by_id(
+        uow, INTERVENTIONS, select(OCCURRENCES.c.intervention_id).where(*day_filter)
+    )
+    tenants = await _rows_by_id(uow, TENANTS, select(OCCURRENCES.c.tenant_id).where(*day_filter))
     items = [
-        WorklistItem(occurrence=o, intervention=i, tenant=t)
-        for o, i, t in await uow.session.execute(query)
+        WorklistItem(
+            occurrence=o, intervention=interventions[o.intervention_id], tenant=tenants[o.tenant_id]
+        )
+        for o in occurrences
     ]
     await record_access(
         uow,
         principal=principal,
-        tenants=[(item.tenant.id, item.tenant.unit_id) for item in items],
+        tenants=[(tenant.id, tenant.unit_id) for tenant in tenants.values()],
         action="worklist.read",
     )
     await uow.commit()
     return items
+
+
+async def _rows_by_id(uow: UnitOfWork, table: Table, ids: Select[Any]) -> dict[str, Row[Any]]:
+    rows = await uow.session.execute(select(table).where(table.c.id.in_(ids)))
+    return {row.id: row for row in rows}
 
 
 async def interventions_of(*, sessions: SessionFactory, tenant_id: str) -> list[InterventionRow]:

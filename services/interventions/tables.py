@@ -25,8 +25,10 @@ from libs.runtime import infrastructure_tables
 
 __all__ = [
     "INFRASTRUCTURE",
+    "INTERVENTIONS",
     "OCCURRENCES",
     "SCHEDULER_RUNS",
+    "TENANTS",
     "AbsenceRow",
     "Base",
     "InterventionChangeRow",
@@ -161,6 +163,8 @@ class SchedulerRunRow(Base):
     finished_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-# The plain tables, for the bulk statements the scheduler issues.
+# The plain tables, for bulk statements and for reads too large for ORM objects.
 OCCURRENCES = cast(Table, OccurrenceRow.__table__)
+INTERVENTIONS = cast(Table, InterventionRow.__table__)
+TENANTS = cast(Table, TenantRow.__table__)
 SCHEDULER_RUNS = cast(Table, SchedulerRunRow.__table__)
