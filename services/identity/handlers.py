@@ -32,7 +32,13 @@ from services.identity.events import (
     UserDeactivated,
 )
 from services.identity.keys import KeyStore, rotate_signing_key
-from services.identity.mail import MailSender, activation_mail, queue_mail, role_granted_mail
+from services.identity.mail import (
+    MailSender,
+    activation_mail,
+    queue_mail,
+    role_granted_mail,
+    role_revoked_mail,
+)
 from services.identity.opaque_tokens import hash_token, new_token
 from services.identity.passwords import PasswordHasher
 from services.identity.settings import IdentitySettings
@@ -346,6 +352,13 @@ async def approve_role_order(*, deps: Deps, principal: Principal, order_id: str)
             )
             revoked_at = event.time
             await _record_revocation(uow, user_id=order.user_id, at=event.time)
+            await queue_mail(
+                uow.session,
+                role_revoked_mail(
+                    recipient=user.email, name=user.name, role=role.value, unit_name=unit.name
+                ),
+                now=now,
+            )
         order.state = OrderState.APPROVED.value
         order.decided_by = principal.user_id
         order.decided_at = now

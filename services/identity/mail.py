@@ -25,7 +25,14 @@ from libs.database import SessionFactory, dialect_name
 from libs.observability import get_logger
 from services.identity.tables import MailRow
 
-__all__ = ["Mail", "MailSender", "activation_mail", "queue_mail", "role_granted_mail"]
+__all__ = [
+    "Mail",
+    "MailSender",
+    "activation_mail",
+    "queue_mail",
+    "role_granted_mail",
+    "role_revoked_mail",
+]
 
 log = get_logger(__name__)
 
@@ -66,6 +73,17 @@ def role_granted_mail(
         recipient=recipient,
         subject=f"Du har fått rollen {role} i Signa",
         body=f"Hej {name},\n\nDu har nu rollen {role} för enheten {unit_name}.\n\n{how}",
+    )
+
+
+def role_revoked_mail(*, recipient: str, name: str, role: str, unit_name: str) -> Mail:
+    return Mail(
+        recipient=recipient,
+        subject=f"Din roll {role} i Signa har avslutats",
+        body=(
+            f"Hej {name},\n\nDin roll {role} för enheten {unit_name} har avslutats på "
+            "beställning av enhetschefen. Övriga roller påverkas inte.\n"
+        ),
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select, update
 
 from services.identity.tables import (
@@ -126,11 +125,6 @@ async def test_ordering_what_the_user_already_has_is_a_conflict_and_stores_no_or
     assert await counts(stack) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="libs.graphql.schema masks variable-coercion errors (their original_error is a "
-    "GraphQLError) as INTERNAL_SERVER_ERROR",
-)
 async def test_an_unknown_enum_value_is_bad_user_input(stack):
     manager = await stack.as_user("chef")
     user_id = stack.demo["anna"].user_id

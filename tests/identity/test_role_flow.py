@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import jwt
 
-from libs.auth.verifier import JwksSource, TokenVerifier
-from services.identity.events import TOPIC, RoleGranted, RoleRevoked
+from libs.auth.verifier import InvalidToken, JwksSource, TokenVerifier
+from libs.database import create_engine, new_metadata
+from libs.runtime import ServiceDefinition, ServiceRuntime, infrastructure_tables
+from libs.settings import ServiceSettings
+from services.identity.events import REVOKING_EVENT_TYPES, TOPIC, RoleGranted, RoleRevoked
 from tests.foundation.test_messaging import ce_headers, read_topic
 from tests.identity.conftest import error_code
+from tests.support.waiting import eventually
 
 CREATE_USER = """
 mutation($input: CreateUserInput!) {
@@ -153,7 +158,9 @@ async def test_revoking_the_role_refuses_older_tokens_at_once_and_publishes_the_
 
     assert await error_code(old(ME)) == "UNAUTHENTICATED"
 
-    await asyncio.sleep(0.01)
+    mails = await stack.mails_to(sol_admin.username + "@demo.signa.local", count=2)
+    assert any("avslutats" in mail["Subject"] for mail in mails)
+
     after = await stack.login("soladmin")
     assert claims(after["accessToken"])["units"][stack.unit_id] == ["CARE_STAFF"]
     assert (await stack.api.as_user(after["accessToken"])(ME))["me"]["username"] == "soladmin"
@@ -203,3 +210,53 @@ async def test_rejected_order_keeps_the_reason_and_changes_no_role(stack):
     assert claims(login["accessToken"])["units"][stack.unit_id] == ["CARE_STAFF"]
     # A new order may follow the rejected one.
     assert (await manager(ORDER, grant))["orderRole"]["state"] == "PENDING"
+
+
+async def test_another_service_refuses_the_revoked_users_older_token_within_seconds(
+    stack, databases
+):
+    """A service built on libs (revoking_event_types + identity's topic, keys over HTTP)."""
+    metadata = new_metadata()
+    definition = ServiceDefinition(
+        name="elsewhere",
+        metadata=metadata,
+        tables=infrastructure_tables(metadata),
+        migrations_dir=Path("unused"),
+        publishes=[],
+        consumes=[TOPIC],
+        revoking_event_types=REVOKING_EVENT_TYPES,
+    )
+    url = await databases.create("elsewhere")
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    await engine.dispose()
+    runtime = ServiceRuntime(
+        definition=definition,
+        settings=ServiceSettings(database_url=url, port=1, common=stack.settings.common),
+        keys=JwksSource(stack.url + "/.well-known/jwks.json"),
+    )
+    await runtime.start()
+    try:
+        before = await stack.login("bo")
+        assert (await runtime.verifier.verify(before["accessToken"])).user_id == stack.demo[
+            "bo"
+        ].user_id
+        admin = await stack.as_user("admin")
+        await admin(
+            "mutation($u: ID!) { deactivateUser(userId: $u) { id } }",
+            {"u": stack.demo["bo"].user_id},
+        )
+        revoked_at = asyncio.get_running_loop().time()
+
+        async def refused():
+            try:
+                await runtime.verifier.verify(before["accessToken"])
+            except InvalidToken:
+                return True
+            return False
+
+        await eventually(refused, within=10)
+        assert asyncio.get_running_loop().time() - revoked_at < 5
+    finally:
+        await runtime.stop()
