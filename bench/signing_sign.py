@@ -53,6 +53,12 @@ SYNC = """mutation Y($inputs: [SignInput!]!) {
 }"""
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -268,8 +274,12 @@ async def main(args: argparse.Namespace) -> None:
         await wait_for_read_model(dsn, needed)
         url = base + "/graphql"
         await run_signs(url, phones.tokens, ids, 200)  # warm-up: pools, caches, JIT-less paths
+        cpu_before = cpu_seconds(server.pid)
         latencies, elapsed = await run_signs(url, phones.tokens, ids, args.signs)
+        sign_cpu = cpu_seconds(server.pid) - cpu_before
+        cpu_before = cpu_seconds(server.pid)
         syncs = await run_syncs(url, phones.tokens[0], ids, args.batches)
+        sync_cpu = cpu_seconds(server.pid) - cpu_before
         await asyncio.sleep(1.0)
         total, pending = await outbox_backlog(dsn)
     finally:
@@ -291,6 +301,16 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"  per batch   min {min(syncs):.3f} s  median {statistics.median(syncs):.3f} s  "
         f"max {max(syncs):.3f} s   (target ≤ 1 s)"
+    )
+    print(
+        f"service CPU: {sign_cpu / len(latencies) * 1000:.2f} ms per sign, "
+        f"{sync_cpu / args.batches * 1000:.0f} ms per sync of 200 "
+        f"(busy {sign_cpu / elapsed:.0%} of one core during the sign phase)"
+    )
+    load = os.getloadavg()
+    print(
+        f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+        f"(other processes on the machine share its {os.cpu_count()} cores)"
     )
     print(f"stored signatures {total}; outbox rows not yet published 1 s after: {pending}")
 

@@ -1,4 +1,9 @@
-"""Loading and saving signatures and the occurrence / intervention read models (SQL Core)."""
+"""Loading and saving signatures and the occurrence / intervention read models (SQL Core).
+
+The statements on the signing path are built once with bind parameters and executed with a
+parameter dict: building a fresh construct with literal values per request costs more CPU in
+SQLAlchemy than the database spends running it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.signing.domain import Intervention, Occurrence, Signature, SigningStatus, Timing
@@ -43,14 +48,18 @@ async def get_signature(session: AsyncSession, signature_id: str) -> Signature |
     return _signature(row) if row else None
 
 
+_FIND_BY_KEY = select(signatures).where(
+    signatures.c.signed_by == bindparam("signed_by"),
+    signatures.c.idempotency_key == bindparam("key"),
+)
+_GET_OCCURRENCE = select(occurrences).where(
+    occurrences.c.occurrence_id == bindparam("occurrence_id")
+)
+_ADD_SIGNATURE = signatures.insert()
+
+
 async def find_by_key(session: AsyncSession, *, signed_by: str, key: str) -> Signature | None:
-    row = (
-        await session.execute(
-            select(signatures).where(
-                signatures.c.signed_by == signed_by, signatures.c.idempotency_key == key
-            )
-        )
-    ).first()
+    row = (await session.execute(_FIND_BY_KEY, {"signed_by": signed_by, "key": key})).first()
     return _signature(row) if row else None
 
 
@@ -97,7 +106,7 @@ async def add_signature(session: AsyncSession, signature: Signature) -> None:
     values = asdict(signature)
     values["status"] = signature.status.value
     values["timing"] = signature.timing.value if signature.timing else None
-    await session.execute(signatures.insert().values(**values))
+    await session.execute(_ADD_SIGNATURE, values)
 
 
 async def mark_annulled(
@@ -128,11 +137,7 @@ def _changed(result: object) -> bool:
 
 
 async def get_occurrence(session: AsyncSession, occurrence_id: str) -> Occurrence | None:
-    row = (
-        await session.execute(
-            select(occurrences).where(occurrences.c.occurrence_id == occurrence_id)
-        )
-    ).first()
+    row = (await session.execute(_GET_OCCURRENCE, {"occurrence_id": occurrence_id})).first()
     return _occurrence(row) if row else None
 
 
