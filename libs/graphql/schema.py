@@ -29,7 +29,9 @@ FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
 def _is_internal(error: GraphQLError) -> bool:
     original = error.original_error
-    return original is not None and not isinstance(original, ClientError)
+    # graphql-core reports bad variable values as a GraphQLError wrapped in another: the
+    # client's mistake, safe to show, not an internal failure.
+    return original is not None and not isinstance(original, ClientError | GraphQLError)
 
 
 class _ErrorCodes(MaskErrors):

@@ -66,11 +66,6 @@ async def test_acknowledgement_rules_and_who_may_acknowledge(service, unit, toke
     assert (event["outcome"], event["acknowledged_by"]) == ("OTHER", admin_id)
 
 
-@pytest.mark.xfail(
-    reason="libs.graphql.schema masks variable-coercion errors as INTERNAL_SERVER_ERROR "
-    "(their original_error is a GraphQLError, not a ClientError)",
-    strict=False,
-)
 async def test_unknown_outcome_is_bad_user_input(service, unit):
     alarm = await missed_alarm(service, unit)
     admin = service.client(unit.token(Role.SOL_ADMIN))

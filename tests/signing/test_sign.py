@@ -127,11 +127,6 @@ async def test_performed_at_without_offset_is_bad_input(signing, staff, unit):
     assert refused.value.code == "BAD_USER_INPUT"
 
 
-@pytest.mark.xfail(
-    reason="libs.graphql.schema masks variable-coercion errors (their original_error is not a "
-    "ClientError) as INTERNAL_SERVER_ERROR; to be fixed in libs",
-    strict=False,
-)
 async def test_unknown_status_is_bad_input(signing, staff, unit):
     occurrence = await signing.schedule(unit_id=unit)
     with pytest.raises(GraphQLError) as refused:
