@@ -256,6 +256,9 @@ async def order_role(
         if not any(row.unit_id == unit_id for row in held):
             # A user who is not in the manager's unit is, to the manager, nobody.
             raise NotFound("no such user in this unit")
+        user = await repository.get_user(uow.session, user_id)
+        if user is None or not user.active:
+            raise StateConflict("the user is deactivated")
         pending = (
             await uow.session.execute(
                 select(RoleOrderRow.id).where(
