@@ -102,3 +102,31 @@ async def test_more_than_200_items_is_refused_whole(signing, staff, unit):
         await staff(SYNC, {"inputs": batch})
     assert refused.value.code == "BAD_USER_INPUT"
     assert await signing.stored(occurrence_id=occurrence.occurrence_id) == []
+
+
+async def test_two_items_for_one_occurrence_keep_the_phones_order(signing, staff, unit):
+    occurrence = await signing.schedule(unit_id=unit)
+    first = sign_input(occurrence.occurrence_id, status="NOT_HOME", note="Ej hemma")
+    second = sign_input(occurrence.occurrence_id)
+    results = (await staff(SYNC, {"inputs": [first, second]}))["syncSignatures"]
+    assert results[0]["signature"]["status"] == "NOT_HOME"
+    assert results[1]["error"]["code"] == "CONFLICT"
+    assert results[1]["error"]["existingSignatureId"] == results[0]["signature"]["id"]
+
+
+async def test_an_item_whose_occurrence_event_is_late_is_stored_when_it_arrives(
+    signing, staff, unit
+):
+    import asyncio
+
+    from tests.signing.conftest import new_id
+
+    known = await signing.schedule(unit_id=unit)
+    late_id = new_id("occ")
+    batch = [sign_input(known.occurrence_id), sign_input(late_id)]
+    sent = asyncio.create_task(staff(SYNC, {"inputs": batch}))
+    await asyncio.sleep(0.5)
+    await signing.schedule(unit_id=unit, occurrence_id=late_id, wait=False)
+    results = (await sent)["syncSignatures"]
+    assert [r["error"] for r in results] == [None, None]
+    assert len(await signing.stored(occurrence_id=late_id)) == 1
