@@ -1,8 +1,8 @@
 """Log-ins per second at OWASP argon2id parameters, beside a light sign-like database load.
 
 Prints
-  1. the sign-like load alone, in its own process (transactions/s: read an occurrence, insert a signature and an
-     outbox row, commit — the shape of `sign`),
+  1. the sign-like load alone, in its own process as the signing service would be
+     (transactions/s: lock an occurrence, insert a signature and an outbox row, commit),
   2. log-ins/s (identity's `log_in` use case: throttle check, argon2id verify at m=19 MiB t=2
      p=1 in the core-sized pool, refresh-token row, EdDSA access token) with that load running,
      and how much the load's throughput dropped meanwhile,

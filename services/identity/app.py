@@ -187,8 +187,8 @@ def create_app(
     @router.get("/.well-known/jwks.json")
     async def jwks() -> JSONResponse:
         document = await deps.keys.fetch()
-        # Short caching: verifiers refetch on an unknown kid anyway.
-        return JSONResponse(dict(document), headers={"cache-control": "public, max-age=60"})
+        # Not cached on the way: a new key must be visible within its propagation delay.
+        return JSONResponse(dict(document), headers={"cache-control": "no-cache"})
 
     def context(*, runtime: ServiceRuntime) -> IdentityContext:
         return IdentityContext(runtime=runtime, deps=deps, verifier=identity.verifier)

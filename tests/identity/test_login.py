@@ -82,7 +82,8 @@ async def test_unknown_user_and_wrong_password_look_the_same(stack):
         known.append(await timed(name, f"10.1.0.{i}"))
         unknown.append(await timed(f"okänd{i}", f"10.2.0.{i}"))
     ratio = statistics.median(unknown) / statistics.median(known)
-    assert 0.6 < ratio < 1.6, (known, unknown)
+    # Without the dummy hash an unknown user would answer in a fraction of the time (< 0.2).
+    assert 0.5 < ratio < 2.0, (known, unknown)
 
 
 async def test_repeated_failures_lock_the_account_even_for_the_right_password(stack):
