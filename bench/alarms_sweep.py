@@ -149,9 +149,14 @@ async def main() -> None:
     parser.add_argument("--batch", type=int, default=1_000)
     args = parser.parse_args()
     await scenario("steady state", occurrences=args.occurrences, due=0, batch=args.batch)
-    await scenario("a minute's windows", occurrences=args.occurrences, due=args.due, batch=args.batch)
     await scenario(
-        "catch-up after outage", occurrences=args.occurrences, due=args.occurrences, batch=5000
+        "a minute's windows", occurrences=args.occurrences, due=args.due, batch=args.batch
+    )
+    await scenario(
+        "catch-up after outage",
+        occurrences=args.occurrences,
+        due=args.occurrences,
+        batch=args.batch,
     )
 
 

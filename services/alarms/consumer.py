@@ -8,11 +8,12 @@ cancellation wins over a scheduling only if it is the later of the two.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from libs.database import dialect_name, insert_ignoring_conflicts
 from libs.messaging.dispatcher import Handler
@@ -34,6 +35,8 @@ from services.signing.events import DeviationDocumented, OccurrenceSigned, Signa
 
 __all__ = ["build_handlers"]
 
+RowT = TypeVar("RowT")
+
 
 def _later(current: datetime | None, candidate: datetime) -> datetime:
     return candidate if current is None or candidate > current else current
@@ -46,14 +49,40 @@ async def _insert_missing(uow: UnitOfWork, table: Any, values: Mapping[str, Any]
     )
 
 
+async def _upsert(
+    uow: UnitOfWork, model: type[RowT], *, values: Mapping[str, Any], overwrite: Sequence[str] = ()
+) -> RowT:
+    """Insert the row or update ``overwrite`` columns of the existing one; return it, locked.
+
+    One statement: ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` takes the row lock on
+    Postgres like ``SELECT ... FOR UPDATE`` would, so concurrent handlers and the sweep
+    serialise on it.
+    """
+    session = uow.session
+    table = cast(Table, model.__table__)  # type: ignore[attr-defined]
+    (key,) = [column.name for column in table.primary_key.columns]
+    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+    statement = dialect.insert(model).values(**values)
+    changed = {name: statement.excluded[name] for name in overwrite} or {
+        key: statement.excluded[key]
+    }
+    row: RowT = (
+        await session.scalars(
+            statement.on_conflict_do_update(index_elements=[key], set_=changed).returning(model),
+            execution_options={"populate_existing": True},
+        )
+    ).one()
+    return row
+
+
 async def _occurrence(
     uow: UnitOfWork, *, occurrence_id: str, intervention_id: str, tenant_id: str, unit_id: str
 ) -> OccurrenceRow:
     """The occurrence's row, created as a stub if this is the first we hear of it, and locked."""
-    await _insert_missing(
+    return await _upsert(
         uow,
-        OccurrenceRow.__table__,
-        {
+        OccurrenceRow,
+        values={
             "occurrence_id": occurrence_id,
             "intervention_id": intervention_id,
             "tenant_id": tenant_id,
@@ -61,26 +90,28 @@ async def _occurrence(
             "prn": False,
         },
     )
-    row = await uow.session.get(
-        OccurrenceRow, occurrence_id, with_for_update=True, populate_existing=True
-    )
-    assert row is not None
-    return row
 
 
 async def _signature(
-    uow: UnitOfWork, *, signature_id: str, occurrence_id: str, unit_id: str
+    uow: UnitOfWork,
+    *,
+    signature_id: str,
+    occurrence_id: str,
+    unit_id: str,
+    facts: Mapping[str, Any] | None = None,
 ) -> SignatureRow:
-    await _insert_missing(
+    facts = facts or {}
+    return await _upsert(
         uow,
-        SignatureRow.__table__,
-        {"signature_id": signature_id, "occurrence_id": occurrence_id, "unit_id": unit_id},
+        SignatureRow,
+        values={
+            "signature_id": signature_id,
+            "occurrence_id": occurrence_id,
+            "unit_id": unit_id,
+            **facts,
+        },
+        overwrite=list(facts),
     )
-    row = await uow.session.get(
-        SignatureRow, signature_id, with_for_update=True, populate_existing=True
-    )
-    assert row is not None
-    return row
 
 
 def build_handlers(settings: AlarmsSettings) -> dict[str, Handler]:
@@ -98,7 +129,7 @@ def build_handlers(settings: AlarmsSettings) -> dict[str, Handler]:
         row.local_date = fact.local_date
         row.prn = fact.prn
         row.scheduled_at = _later(row.scheduled_at, event.time)
-        await reevaluate(uow, occurrence_ids=[row.occurrence_id], settings=settings, locked=True)
+        await reevaluate(uow, occurrences=[row], settings=settings)
 
     async def occurrence_cancelled(event: CloudEvent, uow: UnitOfWork) -> None:
         fact = decode_data(OccurrenceCancelled, event.data)
@@ -112,7 +143,7 @@ def build_handlers(settings: AlarmsSettings) -> dict[str, Handler]:
         # The event's envelope time orders it against the scheduling, on one clock.
         row.cancelled_at = _later(row.cancelled_at, event.time)
         row.cancel_reason = fact.reason
-        await reevaluate(uow, occurrence_ids=[row.occurrence_id], settings=settings, locked=True)
+        await reevaluate(uow, occurrences=[row], settings=settings)
 
     async def intervention_stopped(event: CloudEvent, uow: UnitOfWork) -> None:
         cls = InterventionPaused if event.type == InterventionPaused.TYPE else InterventionEnded
@@ -132,44 +163,45 @@ def build_handlers(settings: AlarmsSettings) -> dict[str, Handler]:
 
     async def occurrence_signed(event: CloudEvent, uow: UnitOfWork) -> None:
         fact = decode_data(OccurrenceSigned, event.data)
-        await _occurrence(
+        occurrence = await _occurrence(
             uow,
             occurrence_id=fact.occurrence_id,
             intervention_id=fact.intervention_id,
             tenant_id=fact.tenant_id,
             unit_id=fact.unit_id,
         )
-        row = await _signature(
+        await _signature(
             uow,
             signature_id=fact.signature_id,
             occurrence_id=fact.occurrence_id,
             unit_id=fact.unit_id,
+            facts={
+                "status": fact.status,
+                "timing": fact.timing,
+                "performed_at": fact.performed_at,
+                "signed_at": fact.signed_at,
+                "signed_by": fact.signed_by,
+            },
         )
-        row.status = fact.status
-        row.timing = fact.timing
-        row.performed_at = fact.performed_at
-        row.signed_at = fact.signed_at
-        row.signed_by = fact.signed_by
-        await reevaluate(uow, occurrence_ids=[fact.occurrence_id], settings=settings, locked=True)
+        await reevaluate(uow, occurrences=[occurrence], settings=settings)
 
     async def signature_annulled(event: CloudEvent, uow: UnitOfWork) -> None:
         fact = decode_data(SignatureAnnulled, event.data)
-        await _occurrence(
+        occurrence = await _occurrence(
             uow,
             occurrence_id=fact.occurrence_id,
             intervention_id=fact.intervention_id,
             tenant_id=fact.tenant_id,
             unit_id=fact.unit_id,
         )
-        row = await _signature(
+        await _signature(
             uow,
             signature_id=fact.signature_id,
             occurrence_id=fact.occurrence_id,
             unit_id=fact.unit_id,
+            facts={"annulled_at": fact.annulled_at, "annulled_by": fact.annulled_by},
         )
-        row.annulled_at = fact.annulled_at
-        row.annulled_by = fact.annulled_by
-        await reevaluate(uow, occurrence_ids=[fact.occurrence_id], settings=settings, locked=True)
+        await reevaluate(uow, occurrences=[occurrence], settings=settings)
 
     async def deviation_documented(event: CloudEvent, uow: UnitOfWork) -> None:
         fact = decode_data(DeviationDocumented, event.data)

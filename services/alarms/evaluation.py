@@ -65,30 +65,34 @@ def _occurrence_facts(row: OccurrenceRow) -> OccurrenceFacts:
 
 
 async def reevaluate(
-    uow: UnitOfWork,
-    *,
-    occurrence_ids: Sequence[str],
-    settings: AlarmsSettings,
-    locked: bool = False,
+    uow: UnitOfWork, *, occurrences: Sequence[OccurrenceRow], settings: AlarmsSettings
 ) -> None:
-    """Bring the alarms of these occurrences in line with what is known about them now."""
-    if not occurrence_ids:
+    """Bring the alarms of these occurrences in line with what is known about them now.
+
+    The caller has loaded the rows with a lock, so nobody judges them at the same time.
+    """
+    if not occurrences:
         return
     session = uow.session
-    query = select(OccurrenceRow).where(OccurrenceRow.occurrence_id.in_(occurrence_ids))
-    if not locked:
-        query = query.order_by(OccurrenceRow.occurrence_id).with_for_update()
-    occurrences = (await session.execute(query)).scalars().all()
+    await session.flush()
+    occurrence_ids = [row.occurrence_id for row in occurrences]
     signatures: dict[str, list[SignatureRow]] = {}
     for signature in (
         await session.execute(
-            select(SignatureRow).where(SignatureRow.occurrence_id.in_(occurrence_ids))
+            select(SignatureRow)
+            .where(SignatureRow.occurrence_id.in_(occurrence_ids))
+            .execution_options(populate_existing=True)
         )
     ).scalars():
         signatures.setdefault(signature.occurrence_id, []).append(signature)
     alarms: dict[str, list[AlarmRow]] = {}
     for alarm in (
-        await session.execute(select(AlarmRow).where(AlarmRow.occurrence_id.in_(occurrence_ids)))
+        # Fresh values: alarms may have been changed by set-based statements in this batch.
+        await session.execute(
+            select(AlarmRow)
+            .where(AlarmRow.occurrence_id.in_(occurrence_ids))
+            .execution_options(populate_existing=True)
+        )
     ).scalars():
         alarms.setdefault(alarm.occurrence_id, []).append(alarm)
     now = uow.clock.now()
@@ -233,12 +237,7 @@ async def sweep_due(uow: UnitOfWork, *, settings: AlarmsSettings) -> int:
         .scalars()
         .all()
     )
-    await reevaluate(
-        uow,
-        occurrence_ids=[row.occurrence_id for row in due],
-        settings=settings,
-        locked=True,
-    )
+    await reevaluate(uow, occurrences=due, settings=settings)
     return len(due)
 
 

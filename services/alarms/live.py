@@ -50,6 +50,8 @@ class FeedItem:
 
 
 _CUT_OFF = object()
+_BATCH = 500
+_BACKLOG = 10_000
 
 
 class _Subscriber:
@@ -81,8 +83,9 @@ class AlarmFeed:
         self._sessions = sessions
         self._queue_size = queue_size
         self._subscribers: dict[str, set[_Subscriber]] = {}
+        self._pending: asyncio.Queue[tuple[str, str]] = asyncio.Queue(maxsize=_BACKLOG)
         self._listener: LiveListener | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     @contextlib.asynccontextmanager
     async def subscribe(self, unit_id: str) -> AsyncIterator[_Subscriber]:
@@ -102,21 +105,39 @@ class AlarmFeed:
         if kind is None:
             return
         unit_id = str(event.data.get("unit_id", ""))
-        alarm_id = str(event.data.get("alarm_id", ""))
         if not self._subscribers.get(unit_id):
             return
+        # The listener only queues; `_deliver` looks alarms up in batches, so a burst costs
+        # a few queries rather than a few per event, and the listener never waits on them.
         try:
-            async with self._sessions() as session:
-                alarm = await repository.find_alarm(session, alarm_id)
-                if alarm is None:
-                    return
-                (view,) = await repository.alarm_views(session, [alarm])
-        except Exception:
-            # One unreadable moment must not stop the feed for everyone.
-            log.exception("live feed could not load an alarm", alarm_id=alarm_id)
-            return
-        for subscriber in list(self._subscribers.get(unit_id, ())):
-            subscriber.offer(FeedItem(type=kind, view=view))
+            self._pending.put_nowait((kind, str(event.data.get("alarm_id", ""))))
+        except asyncio.QueueFull:
+            log.warning("live feed backlog full; an alarm event was not pushed live")
+
+    async def _deliver(self) -> None:
+        while True:
+            batch = [await self._pending.get()]
+            while not self._pending.empty() and len(batch) < _BATCH:
+                batch.append(self._pending.get_nowait())
+            try:
+                async with self._sessions() as session:
+                    views = {
+                        view.alarm.alarm_id: view
+                        for view in await repository.alarm_views(
+                            session,
+                            await repository.find_alarms(session, [a for _, a in batch]),
+                        )
+                    }
+            except Exception:
+                # One unreadable moment must not stop the feed for everyone.
+                log.exception("live feed could not load alarms", count=len(batch))
+                continue
+            for kind, alarm_id in batch:
+                view = views.get(alarm_id)
+                if view is None:
+                    continue
+                for subscriber in list(self._subscribers.get(view.alarm.unit_id, ())):
+                    subscriber.offer(FeedItem(type=kind, view=view))
 
     async def start(self, *, bootstrap_servers: str) -> None:
         listener = LiveListener(
@@ -124,12 +145,15 @@ class AlarmFeed:
         )
         await listener.start()
         self._listener = listener
-        self._task = asyncio.create_task(listener.run(), name="alarms-live-feed")
+        self._tasks = [
+            asyncio.create_task(listener.run(), name="alarms-live-listener"),
+            asyncio.create_task(self._deliver(), name="alarms-live-delivery"),
+        ]
 
     async def stop(self) -> None:
         if self._listener is not None:
             await self._listener.stop()
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+                await task

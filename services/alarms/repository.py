@@ -7,6 +7,7 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, func, or_, select
@@ -28,6 +29,7 @@ __all__ = [
     "alarm_views",
     "decode_cursor",
     "find_alarm",
+    "find_alarms",
     "list_alarms",
     "list_deviations",
     "overview",
@@ -51,27 +53,15 @@ async def alarm_views(session: AsyncSession, alarms: Sequence[AlarmRow]) -> list
     deviation_ids = {a.deviation_id for a in alarms if a.deviation_id}
     occurrences = {
         row.occurrence_id: row
-        for row in (
-            await session.execute(
-                select(OccurrenceRow).where(OccurrenceRow.occurrence_id.in_(occurrence_ids))
-            )
-        ).scalars()
+        for row in await _rows(session, OccurrenceRow.occurrence_id, occurrence_ids)
     }
     signatures = {
         row.signature_id: row
-        for row in (
-            await session.execute(
-                select(SignatureRow).where(SignatureRow.signature_id.in_(signature_ids))
-            )
-        ).scalars()
+        for row in await _rows(session, SignatureRow.signature_id, signature_ids)
     }
     deviations = {
         row.deviation_id: row
-        for row in (
-            await session.execute(
-                select(DeviationRow).where(DeviationRow.deviation_id.in_(deviation_ids))
-            )
-        ).scalars()
+        for row in await _rows(session, DeviationRow.deviation_id, deviation_ids)
     }
     return [
         AlarmView(
@@ -84,8 +74,21 @@ async def alarm_views(session: AsyncSession, alarms: Sequence[AlarmRow]) -> list
     ]
 
 
+async def _rows(session: AsyncSession, key: Any, ids: set[str]) -> list[Any]:
+    if not ids:
+        return []
+    entity = key.class_
+    return list((await session.execute(select(entity).where(key.in_(ids)))).scalars())
+
+
 async def find_alarm(session: AsyncSession, alarm_id: str) -> AlarmRow | None:
     return await session.get(AlarmRow, alarm_id)
+
+
+async def find_alarms(session: AsyncSession, alarm_ids: Sequence[str]) -> list[AlarmRow]:
+    return list(
+        (await session.execute(select(AlarmRow).where(AlarmRow.alarm_id.in_(alarm_ids)))).scalars()
+    )
 
 
 class InvalidCursor(ValueError):

@@ -27,6 +27,9 @@ class AlarmsSettings(ServiceSettings):
     ivo_report_within_days: int = Field(default=14, ge=0, le=90)
     # Events a slow live subscriber may lag behind before it is disconnected.
     live_queue_size: int = Field(default=256, ge=1, le=10_000)
+    # A live subscriber shown alarms of the same care recipient again and again is logged as
+    # one access per this period, not one per pushed event.
+    live_access_log_seconds: int = Field(default=60, ge=0, le=3600)
     default_timezone: str = "Europe/Stockholm"
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import datetime, timedelta
 
 import strawberry
 
@@ -34,6 +35,8 @@ class Subscription:
                 roles=READ,
                 missing=AlarmNotFound(f"no unit {unit_id} among yours"),
             )
+        every = timedelta(seconds=info.context.settings.live_access_log_seconds)
+        logged: dict[str, datetime] = {}
         async with info.context.feed.subscribe(str(unit_id)) as subscriber:
             while True:
                 try:
@@ -41,13 +44,17 @@ class Subscription:
                 except SubscriberTooSlow as error:
                     raise Conflict(str(error)) from error
                 alarm = item.view.alarm
-                async with info.context.unit_of_work() as uow:
-                    await record_access(
-                        uow,
-                        principal=principal,
-                        unit_id=alarm.unit_id,
-                        tenant_ids=[alarm.tenant_id],
-                        action="alarms.live",
-                    )
-                    await uow.commit()
+                now = info.context.clock.now()
+                last = logged.get(alarm.tenant_id)
+                if last is None or now - last >= every:
+                    logged[alarm.tenant_id] = now
+                    async with info.context.unit_of_work() as uow:
+                        await record_access(
+                            uow,
+                            principal=principal,
+                            unit_id=alarm.unit_id,
+                            tenant_ids=[alarm.tenant_id],
+                            action="alarms.live",
+                        )
+                        await uow.commit()
                 yield AlarmEvent(type=AlarmEventType(item.type), alarm=to_alarm(info, item.view))
