@@ -22,6 +22,7 @@ SCRIPT_LOCATION = Path(__file__).parent / "alembic"
 def alembic_config(versions_dir: Path, database_url: str, metadata: MetaData) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(versions_dir))
     config.set_main_option("sqlalchemy.url", database_url)
     config.attributes["target_metadata"] = metadata

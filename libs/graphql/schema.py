@@ -68,16 +68,18 @@ def build_schema(
     types: Iterable[type] = (),
     settings: ServiceSettings,
 ) -> strawberry.federation.Schema:
+    # Extensions are made per request (they hold its execution context); the parser and
+    # validation caches behind them are process-wide, keyed by their size.
     extensions: list[Any] = [
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
         _ErrorCodes,
     ]
     if settings.common.production:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return strawberry.federation.Schema(
         query=query,
         mutation=mutation,

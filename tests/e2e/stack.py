@@ -41,8 +41,9 @@ AUDIENCE = "signa"
 class Stack:
     gateway_url: str
     service_urls: dict[str, str]
-    mail_dir: Path
+    mail: MailSink
     broker: BrokerProcess
+    identity_settings: IdentitySettings
 
     @property
     def gateway_ws_url(self) -> str:
@@ -66,6 +67,28 @@ async def whole_stack(
     logs = work_dir / "logs"
     broker = BrokerProcess(log_dir=logs)
     await asyncio.to_thread(broker.start)
+    sink = MailSink(directory=work_dir / "mail", port=find_free_port())
+    sink.start()
+    try:
+        async with _services_and_gateway(
+            databases=databases, work_dir=work_dir, production=production, broker=broker, sink=sink
+        ) as stack:
+            yield stack
+    finally:
+        sink.stop()
+        await asyncio.to_thread(broker.stop)
+
+
+@asynccontextmanager
+async def _services_and_gateway(
+    *,
+    databases: TestDatabases,
+    work_dir: Path,
+    production: bool,
+    broker: BrokerProcess,
+    sink: MailSink,
+) -> AsyncIterator[Stack]:
+    logs = work_dir / "logs"
     ports = {name: find_free_port() for name in ("identity", "interventions", "signing", "alarms")}
     urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
     common = CommonSettings(
@@ -77,20 +100,17 @@ async def whole_stack(
         jwt_audience=AUDIENCE,
         log_json=False,
     )
-    sink = MailSink(directory=work_dir / "mail", port=find_free_port())
-    sink.start()
     gateway_port = find_free_port()
+    identity_settings = IdentitySettings(
+        database_url=await databases.create("identity"),
+        port=ports["identity"],
+        common=common,
+        smtp_port=sink.port,
+        public_url=f"http://127.0.0.1:{gateway_port}",
+        mail_poll_seconds=0.2,
+    )
     apps = {
-        "identity": identity_app(
-            IdentitySettings(
-                database_url=await databases.create("identity"),
-                port=ports["identity"],
-                common=common,
-                smtp_port=sink.port,
-                public_url=f"http://127.0.0.1:{gateway_port}",
-                mail_poll_seconds=0.2,
-            )
-        ),
+        "identity": identity_app(identity_settings),
         "interventions": interventions_app(
             InterventionsSettings(
                 database_url=await databases.create("interventions"),
@@ -139,11 +159,10 @@ async def whole_stack(
             yield Stack(
                 gateway_url=f"http://127.0.0.1:{gateway_port}/graphql",
                 service_urls=urls,
-                mail_dir=work_dir / "mail",
+                mail=sink,
                 broker=broker,
+                identity_settings=identity_settings,
             )
         finally:
             if gateway is not None:
                 gateway.stop(timeout=10)
-    sink.stop()
-    await asyncio.to_thread(broker.stop)
