@@ -1,14 +1,17 @@
 """Log-ins per second at OWASP argon2id parameters, beside a light sign-like database load.
 
-Prints
-  1. the sign-like load alone, in its own process as the signing service would be
-     (transactions/s: lock an occurrence, insert a signature and an outbox row, commit),
-  2. log-ins/s (identity's `log_in` use case: throttle check, argon2id verify at m=19 MiB t=2
-     p=1 in the core-sized pool, refresh-token row, EdDSA access token) with that load running,
-     and how much the load's throughput dropped meanwhile,
-  3. the cost of `TokenVerifier.verify` per request in µs (what every service pays).
+A log-in here is identity's `log_in` use case: throttle check, argon2id verify at m=19 MiB
+t=2 p=1 in the core-sized pool, refresh-token row, EdDSA access token. Prints
+  1. log-in capacity with nothing else running (16 closed-loop clients),
+  2. a steady sign-like load (default 100 tx/s: lock an occurrence, insert a signature and an
+     outbox row, commit) in its own process and database, as the signing service would run,
+  3. log-ins arriving at a steady 30/s beside it: rate done and latency, and how the sign-like
+     load's throughput and p95 latency changed meanwhile,
+  4. log-in capacity beside the load,
+  5. the cost of `TokenVerifier.verify` per request in µs (what every service pays).
 
-    .venv/bin/python bench/identity_login.py [--seconds 10] [--clients 16] [--hash-workers N]
+    PYTHONPATH=. .venv/bin/python bench/identity_login.py [--seconds 10] [--offered 30]
+        [--sign-rate 100] [--clients 16] [--hash-workers N]
 
 ``--hash-workers`` sets ``SIGNA_IDENTITY_ARGON2_MAX_CONCURRENT`` (default: one per core); one
 fewer than the cores leaves a core to everything else at the price of log-in throughput.
@@ -99,15 +102,18 @@ outbox = Table(
 
 
 class SignLoad:
-    """The sign-like load in its own process, as the signing service would run beside identity.
+    """A steady sign-like load in its own process, as the signing service runs beside identity.
 
-    Its progress is a shared counter the benchmark samples.
+    Transactions arrive at ``rate`` per second (open loop, like phones do); the process counts
+    completions and keeps a millisecond histogram of their latency in shared memory, which
+    `sample` reads over an interval.
     """
 
-    def __init__(self, url: str, *, workers: int = 4) -> None:
+    def __init__(self, url: str, *, rate: float) -> None:
         self._url = url
-        self._workers = workers
+        self.rate = rate
         self._done = multiprocessing.Value("q", 0)
+        self._histogram = multiprocessing.Array("q", HISTOGRAM_MS + 1)
         self._stop = multiprocessing.Event()
         self._process: multiprocessing.Process | None = None
 
@@ -122,7 +128,8 @@ class SignLoad:
 
     def start(self) -> None:
         self._process = multiprocessing.Process(
-            target=_run_load, args=(self._url, self._workers, self._done, self._stop)
+            target=_run_load,
+            args=(self._url, self.rate, self._done, self._histogram, self._stop),
         )
         self._process.start()
 
@@ -131,44 +138,62 @@ class SignLoad:
         if self._process is not None:
             await asyncio.to_thread(self._process.join, 30)
 
-    async def rate(self, seconds: float) -> float:
-        before = self._done.value
+    async def sample(self, seconds: float) -> tuple[float, float]:
+        """Transactions/s done and their 95th-percentile latency (ms) over ``seconds``."""
+        done, histogram = self._done.value, list(self._histogram)
         await asyncio.sleep(seconds)
-        return (self._done.value - before) / seconds
+        counts = [now - before for now, before in zip(self._histogram, histogram, strict=True)]
+        total = sum(counts)
+        running, p95 = 0, float(HISTOGRAM_MS)
+        for millis, count in enumerate(counts):
+            running += count
+            if total and running >= 0.95 * total:
+                p95 = float(millis)
+                break
+        return (self._done.value - done) / seconds, p95
 
-    async def close(self) -> None:
-        await self.stop()
+
+HISTOGRAM_MS = 5000
 
 
-def _run_load(url: str, workers: int, done: Any, stop: Any) -> None:
-    async def work(engine: Any, worker: int) -> None:
-        n = 0
-        while not stop.is_set():
-            occurrence = str((worker * 7919 + n) % 1000)
-            n += 1
-            async with engine.begin() as connection:
-                await connection.execute(
-                    select(occurrences).where(occurrences.c.id == occurrence).with_for_update()
+def _run_load(url: str, rate: float, done: Any, histogram: Any, stop: Any) -> None:
+    async def sign(engine: Any, number: int) -> None:
+        started = time.perf_counter()
+        occurrence = str(number % 1000)
+        async with engine.begin() as connection:
+            await connection.execute(
+                select(occurrences).where(occurrences.c.id == occurrence).with_for_update()
+            )
+            signature = uuid.uuid4().hex
+            await connection.execute(
+                insert(signatures).values(
+                    id=signature, occurrence_id=occurrence, signed_at=datetime.now(UTC)
                 )
-                signature = uuid.uuid4().hex
-                await connection.execute(
-                    insert(signatures).values(
-                        id=signature, occurrence_id=occurrence, signed_at=datetime.now(UTC)
-                    )
-                )
-                await connection.execute(
-                    insert(outbox).values(id=uuid.uuid4().hex, data=f'{{"s":"{signature}"}}')
-                )
-                await connection.execute(
-                    update(occurrences).where(occurrences.c.id == occurrence).values(state="SIGNED")
-                )
-            with done.get_lock():
-                done.value += 1
+            )
+            await connection.execute(
+                insert(outbox).values(id=uuid.uuid4().hex, data=f'{{"s":"{signature}"}}')
+            )
+            await connection.execute(
+                update(occurrences).where(occurrences.c.id == occurrence).values(state="SIGNED")
+            )
+        millis = min(int((time.perf_counter() - started) * 1e3), HISTOGRAM_MS)
+        with done.get_lock():
+            done.value += 1
+            histogram[millis] += 1
 
     async def main() -> None:
-        engine = create_engine(url)
+        engine = create_engine(url, pool_size=20)
+        tasks: set[asyncio.Task[None]] = set()
+        started = time.perf_counter()
+        number = 0
         try:
-            await asyncio.gather(*(work(engine, i) for i in range(workers)))
+            while not stop.is_set():
+                task = asyncio.create_task(sign(engine, number))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                number += 1
+                await asyncio.sleep(max(0.0, started + number / rate - time.perf_counter()))
+            await asyncio.gather(*tasks)
         finally:
             await engine.dispose()
 
@@ -194,6 +219,33 @@ async def measure_logins(identity, *, seconds: float, clients: int) -> float:
     started = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
     return done / (time.perf_counter() - started)
+
+
+async def offered_logins(identity, *, rate: float, seconds: float) -> tuple[float, float, float]:
+    """Log-ins arriving at a steady ``rate`` (open loop, as users do); returns the rate done
+    and the median and 95th-percentile latency in ms."""
+    latencies: list[float] = []
+
+    async def one(number: int) -> None:
+        started = time.perf_counter()
+        await authentication.log_in(
+            deps=identity.deps,
+            username=f"bench{number % 8}",
+            password=PASSWORD,
+            address=f"10.8.{number // 250}.{number % 250}",
+        )
+        latencies.append((time.perf_counter() - started) * 1e3)
+
+    tasks = []
+    started = time.perf_counter()
+    count = int(rate * seconds)
+    for number in range(count):
+        tasks.append(asyncio.create_task(one(number)))
+        await asyncio.sleep(max(0.0, started + (number + 1) / rate - time.perf_counter()))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return count / elapsed, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
 
 
 async def measure_verification(rounds: int = 20_000) -> tuple[float, float]:
@@ -227,7 +279,9 @@ async def measure_verification(rounds: int = 20_000) -> tuple[float, float]:
     return verify_us, issue_us
 
 
-async def main(seconds: float, clients: int, hash_workers: int) -> None:
+async def main(
+    seconds: float, clients: int, hash_workers: int, offered: float, sign_rate: float
+) -> None:
     identity_db, identity_url = await create_database("identity")
     load_db, load_url = await create_database("signload")
     settings = IdentitySettings(
@@ -237,7 +291,7 @@ async def main(seconds: float, clients: int, hash_workers: int) -> None:
         argon2_max_concurrent=hash_workers,
     )
     identity = build_identity(settings, publisher=FakePublisher())
-    load = SignLoad(load_url)
+    load = SignLoad(load_url, rate=sign_rate)
     try:
         await identity.runtime.migrate()
         await identity.start()
@@ -274,26 +328,31 @@ async def main(seconds: float, clients: int, hash_workers: int) -> None:
         )
 
         logins_alone = await measure_logins(identity, seconds=seconds / 2, clients=clients)
-        print(f"log-ins alone:                   {logins_alone:8.1f} log-ins/s")
+        print(f"log-in capacity, nothing else:   {logins_alone:8.1f} log-ins/s ({clients} clients)")
         load.start()
-        await load.rate(1.0)  # warm-up
-        alone = await load.rate(seconds)
-        print(f"sign-like load alone:            {alone:8.1f} transactions/s")
-
-        rate_during: list[float] = []
-
-        async def sample_load() -> None:
-            rate_during.append(await load.rate(seconds))
-
-        logins, _ = await asyncio.gather(
-            measure_logins(identity, seconds=seconds, clients=clients), sample_load()
-        )
-        await load.stop()
-        change = (rate_during[0] - alone) / alone * 100
-        print(f"log-ins with the load running:   {logins:8.1f} log-ins/s ({clients} clients)")
+        await load.sample(1.0)  # warm-up
+        alone, alone_p95 = await load.sample(seconds)
         print(
-            f"sign-like load meanwhile:        {rate_during[0]:8.1f} transactions/s "
-            f"({change:+.0f} %)"
+            f"sign-like load alone:            {alone:8.1f} transactions/s "
+            f"(offered {load.rate:.0f}/s), p95 {alone_p95:.0f} ms"
+        )
+        (achieved, p50, p95), (during, during_p95) = await asyncio.gather(
+            offered_logins(identity, rate=offered, seconds=seconds), load.sample(seconds)
+        )
+        print(
+            f"log-ins, {offered:.0f}/s offered:          {achieved:8.1f} log-ins/s, "
+            f"p50 {p50:.0f} ms, p95 {p95:.0f} ms"
+        )
+        print(
+            f"sign-like load meanwhile:        {during:8.1f} transactions/s "
+            f"({(during - alone) / alone * 100:+.0f} %), p95 {during_p95:.0f} ms"
+        )
+        capacity = await measure_logins(identity, seconds=seconds / 2, clients=clients)
+        after, after_p95 = await load.sample(1.0)
+        await load.stop()
+        print(
+            f"log-in capacity beside the load: {capacity:8.1f} log-ins/s "
+            f"(load meanwhile {after:.0f}/s, p95 {after_p95:.0f} ms)"
         )
         verify_us, issue_us = await measure_verification()
         print(f"TokenVerifier.verify:            {verify_us:8.1f} µs per request")
@@ -301,7 +360,7 @@ async def main(seconds: float, clients: int, hash_workers: int) -> None:
     finally:
         identity.close()
         await identity.runtime.engine.dispose()
-        await load.close()
+        await load.stop()
         await drop_database(identity_db)
         await drop_database(load_db)
 
@@ -311,5 +370,15 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--hash-workers", type=int, default=0)
+    parser.add_argument("--offered", type=float, default=30.0, help="log-ins/s, open loop")
+    parser.add_argument("--sign-rate", type=float, default=100.0, help="sign-like tx/s")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.seconds, arguments.clients, arguments.hash_workers))
+    asyncio.run(
+        main(
+            arguments.seconds,
+            arguments.clients,
+            arguments.hash_workers,
+            arguments.offered,
+            arguments.sign_rate,
+        )
+    )
