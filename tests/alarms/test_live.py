@@ -97,3 +97,38 @@ async def test_a_bad_token_is_refused_at_connection(service, unit):
             pass
     with pytest.raises((GraphQLError, websockets.exceptions.ConnectionClosed)):
         await first_message_without_token(service.ws_url, unit.unit_id)
+
+
+async def test_a_role_revoked_during_the_subscription_stops_the_feed(service, unit):
+    from datetime import UTC, datetime
+
+    from services.identity.events import RoleRevoked
+    from tests.support.waiting import eventually
+
+    user_id = "revoked-" + unit.unit_id
+    token = unit.token(Role.CARE_STAFF, user_id=user_id)
+    occurrence = unit.scheduled(service.clock.now() + timedelta(minutes=1))
+    await service.publish(occurrence)
+    await service.wait_until_known(occurrence.occurrence_id)
+    async with subscription(service.ws_url, SUBSCRIBE, {"u": unit.unit_id}, token=token) as socket:
+        await subscribed(service, unit.unit_id)
+        revoked_at = datetime.now(UTC)
+        await service.publish(
+            RoleRevoked(
+                user_id=user_id,
+                role="CARE_STAFF",
+                unit_id=unit.unit_id,
+                revoked_by="manager",
+                revoked_at=revoked_at,
+            ),
+            time=revoked_at,
+        )
+
+        async def revoked():
+            return service.runtime.revocations._not_before.get(user_id)
+
+        await eventually(revoked)
+        advance_to(service.clock, occurrence.window_end)
+        with pytest.raises(GraphQLError) as stopped:
+            await asyncio.wait_for(first_result(socket), timeout=5)
+        assert stopped.value.code == "UNAUTHENTICATED"

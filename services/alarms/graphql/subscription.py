@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import strawberry
 
-from libs.graphql.errors import Conflict
+from libs.graphql.errors import Conflict, Unauthenticated
 from services.alarms.access import READ, record_access, require
 from services.alarms.domain import AlarmNotFound
 from services.alarms.graphql.context import Info
@@ -43,6 +43,9 @@ class Subscription:
                     item = await subscriber.next()
                 except SubscriberTooSlow as error:
                     raise Conflict(str(error)) from error
+                if info.context.runtime.revocations.is_revoked(principal):
+                    # A role revoked mid-subscription stops the feed within seconds too.
+                    raise Unauthenticated("the access token was revoked; sign in again")
                 alarm = item.view.alarm
                 now = info.context.clock.now()
                 last = logged.get(alarm.tenant_id)
