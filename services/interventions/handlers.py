@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from libs.auth.principal import Principal
 from libs.messaging.unit_of_work import UnitOfWork
@@ -443,6 +443,7 @@ async def register_absence(
         registered_at=now,
     )
     uow.session.add(absence)
+    await _touch_interventions(uow, tenant.id, now)
     await uow.session.flush()
     inside = [OccurrenceRow.tenant_id == tenant.id, OccurrenceRow.window_start >= starts_at]
     if ends_at is not None:
@@ -462,6 +463,14 @@ async def register_absence(
     )
     await uow.commit()
     return absence
+
+
+async def _touch_interventions(uow: UnitOfWork, tenant_id: str, now: datetime) -> None:
+    # Locks the care recipient's interventions and marks them changed, so a scheduler pass
+    # running at the same time cannot add windows that ignore this absence (see scheduling).
+    await uow.session.execute(
+        update(InterventionRow).where(InterventionRow.tenant_id == tenant_id).values(updated_at=now)
+    )
 
 
 def _check_period(starts_at: datetime, ends_at: datetime | None) -> None:
@@ -489,6 +498,7 @@ async def end_absence(
     _check_period(absence.starts_at, ends_at)
     now = uow.clock.now()
     absence.ends_at, absence.ended_by = ends_at, principal.user_id
+    await _touch_interventions(uow, absence.tenant_id, now)
     await uow.session.flush()
     await uow.emit(
         AbsenceEnded(

@@ -26,6 +26,7 @@ from services.interventions import domain
 from services.interventions.events import OccurrenceCancelled, OccurrenceScheduled
 from services.interventions.outbox import emit_all
 from services.interventions.tables import (
+    INTERVENTIONS,
     OCCURRENCES,
     AbsenceRow,
     InterventionRow,
@@ -37,6 +38,7 @@ __all__ = ["CANCELLED", "SCHEDULED", "cancel", "materialise", "schedule_of"]
 SCHEDULED = "SCHEDULED"
 CANCELLED = "CANCELLED"
 _INSERT_BATCH = 2000
+_LOCK_BATCH = 5000
 
 
 def schedule_of(row: InterventionRow) -> domain.Schedule | None:
@@ -93,6 +95,7 @@ async def materialise(
             InterventionRow.valid_from,
             InterventionRow.valid_to,
             InterventionRow.effective_from,
+            InterventionRow.updated_at,
             UnitRow.timezone,
         )
         .outerjoin(UnitRow, UnitRow.unit_id == InterventionRow.unit_id)
@@ -134,7 +137,6 @@ async def materialise(
             candidates.append(_Candidate(row.id, row.tenant_id, row.unit_id, window))
     if not candidates:
         return 0
-
     live, any_state = await _existing(uow, candidates, intervention_ids=intervention_ids)
     # The unique index would drop these too; filtering first keeps a steady-state pass cheap.
     fresh = [
@@ -142,7 +144,37 @@ async def materialise(
         for c in candidates
         if (c.intervention_id, c.window.start) not in (live if c.window.end > now else any_state)
     ]
+    if not fresh:
+        return 0
+    unchanged = await _lock_unchanged(
+        uow,
+        {row.id: row.updated_at for row in interventions},
+        {c.intervention_id for c in fresh},
+    )
+    fresh = [c for c in fresh if c.intervention_id in unchanged]
     return await _insert(uow, fresh, now=now)
+
+
+async def _lock_unchanged(uow: UnitOfWork, loaded: dict[str, datetime], ids: set[str]) -> set[str]:
+    """The interventions still ACTIVE and unchanged since they were read, share-locked.
+
+    A pause, end, schedule change or absence takes the intervention row for update (and
+    bumps ``updated_at``) before it cancels occurrences. Holding a share lock on the rows we
+    insert for until commit means either that command waits for this pass and then cancels
+    what it inserted, or this pass waits for the command and skips the changed intervention
+    (the next pass schedules it afresh) — never a live occurrence of a paused intervention.
+    """
+    unchanged: set[str] = set()
+    ordered = sorted(ids)
+    for offset in range(0, len(ordered), _LOCK_BATCH):
+        rows = await uow.session.execute(
+            select(INTERVENTIONS.c.id, INTERVENTIONS.c.updated_at)
+            .where(INTERVENTIONS.c.id.in_(ordered[offset : offset + _LOCK_BATCH]))
+            .where(INTERVENTIONS.c.state == domain.InterventionState.ACTIVE.value)
+            .with_for_update(read=True)
+        )
+        unchanged.update(id_ for id_, updated_at in rows if loaded.get(id_) == updated_at)
+    return unchanged
 
 
 async def _absences(
