@@ -7,10 +7,11 @@ an offline sync of 200 signatures in at most 1 s.
 
 This process creates a fresh PostgreSQL database and an in-memory Tansu broker, starts the
 service in its own OS process (``bench/signing_server.py``: uvicorn, one worker, as
-``signa serve signing`` runs it), feeds it occurrences as interventions would (its events on
-the broker), then acts as the phones: each client signs distinct occurrences with its own
-token, timing every request from send to parsed answer. It is a measurement and exits 0
-whatever the figures.
+``signa serve signing`` runs it; ``--replicas N`` starts N such processes and spreads the
+clients over them, as N replicas behind the gateway would be), feeds it occurrences as
+interventions would (its events on the broker), then acts as the phones: each client signs
+distinct occurrences with its own token, timing every request from send to parsed answer.
+It is a measurement and exits 0 whatever the figures.
 """
 
 from __future__ import annotations
@@ -172,14 +173,14 @@ async def post(http: httpx.AsyncClient, url: str, token: str, query: str, variab
 
 
 async def run_signs(
-    url: str, tokens: list[str], occurrence_ids: Iterator[str], count: int
+    urls: list[str], tokens: list[str], occurrence_ids: Iterator[str], count: int
 ) -> tuple[list[float], float]:
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
         started_count = 0
 
-        async def client(token: str) -> None:
+        async def client(url: str, token: str) -> None:
             nonlocal started_count
             while started_count < count:
                 started_count += 1
@@ -189,7 +190,9 @@ async def run_signs(
                 latencies.append(time.perf_counter() - started)
 
         started = time.perf_counter()
-        await asyncio.gather(*(client(token) for token in tokens))
+        await asyncio.gather(
+            *(client(urls[n % len(urls)], token) for n, token in enumerate(tokens))
+        )
         elapsed = time.perf_counter() - started
     return latencies, elapsed
 
@@ -247,51 +250,60 @@ async def main(args: argparse.Namespace) -> None:
     jwks.write_text(json.dumps(phones.jwks()))
     broker = BrokerProcess(log_dir=workdir)
     await asyncio.to_thread(broker.start)
-    port = find_free_port()
-    env = {
+    common_env = {
         **os.environ,
         "SIGNA_SIGNING_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}",
-        "SIGNA_SIGNING_PORT": str(port),
         "SIGNA_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
         "SIGNA_JWT_ISSUER": ISSUER,
         "SIGNA_JWT_AUDIENCE": AUDIENCE,
         "SIGNA_LOG_LEVEL": "WARNING",
     }
     log = (workdir / "server.log").open("wb")
-    server = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(Path(__file__).with_name("signing_server.py")),
-        str(jwks),
-        env=env,
-        stdout=log,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    servers: list[asyncio.subprocess.Process] = []
+    bases: list[str] = []
     try:
-        await wait_ready(base, server)
+        for replica in range(args.replicas):
+            port = find_free_port()
+            servers.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    str(Path(__file__).with_name("signing_server.py")),
+                    str(jwks),
+                    env={**common_env, "SIGNA_SIGNING_PORT": str(port)},
+                    stdout=log,
+                    stderr=asyncio.subprocess.STDOUT,
+                )
+            )
+            bases.append(f"http://127.0.0.1:{port}")
+            # One at a time: replicas racing to run the same migrations is not what we measure.
+            await wait_ready(bases[replica], servers[replica])
         needed = args.signs + 200 + args.batches * 200
         ids = iter(await feed_occurrences(broker.bootstrap_servers, unit, needed))
         await wait_for_read_model(dsn, needed)
-        url = base + "/graphql"
-        await run_signs(url, phones.tokens, ids, 200)  # warm-up: pools, caches, JIT-less paths
-        cpu_before = cpu_seconds(server.pid)
-        latencies, elapsed = await run_signs(url, phones.tokens, ids, args.signs)
-        sign_cpu = cpu_seconds(server.pid) - cpu_before
-        cpu_before = cpu_seconds(server.pid)
-        syncs = await run_syncs(url, phones.tokens[0], ids, args.batches)
-        sync_cpu = cpu_seconds(server.pid) - cpu_before
+        urls = [base + "/graphql" for base in bases]
+        await run_signs(urls, phones.tokens, ids, 200)  # warm-up: pools and caches
+        cpu_before = sum(cpu_seconds(server.pid) for server in servers)
+        latencies, elapsed = await run_signs(urls, phones.tokens, ids, args.signs)
+        sign_cpu = sum(cpu_seconds(server.pid) for server in servers) - cpu_before
+        cpu_before = cpu_seconds(servers[0].pid)
+        syncs = await run_syncs(urls[0], phones.tokens[0], ids, args.batches)
+        sync_cpu = cpu_seconds(servers[0].pid) - cpu_before
         await asyncio.sleep(1.0)
         total, pending = await outbox_backlog(dsn)
     finally:
-        server.terminate()
-        await asyncio.wait_for(server.wait(), 20)
+        for server in servers:
+            server.terminate()
+            await asyncio.wait_for(server.wait(), 20)
         log.close()
         await asyncio.to_thread(broker.stop)
         await drop_database(database)
 
     rate = len(latencies) / elapsed
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
-    print(f"sign, {args.clients} concurrent clients, {len(latencies)} signatures over HTTP:")
+    print(
+        f"sign, {args.clients} concurrent clients, {len(latencies)} signatures over HTTP, "
+        f"{args.replicas} service process(es):"
+    )
     print(f"  throughput  {rate:8.1f} signatures/s   (target ≥ 300)")
     print(f"  latency p50 {statistics.median(latencies) * 1000:8.1f} ms")
     print(f"  latency p95 {percentile(latencies, 0.95) * 1000:8.1f} ms   (target ≤ 50)")
@@ -305,7 +317,7 @@ async def main(args: argparse.Namespace) -> None:
     print(
         f"service CPU: {sign_cpu / len(latencies) * 1000:.2f} ms per sign, "
         f"{sync_cpu / args.batches * 1000:.0f} ms per sync of 200 "
-        f"(busy {sign_cpu / elapsed:.0%} of one core during the sign phase)"
+        f"(service busy {sign_cpu / elapsed:.0%} of one core during the sign phase)"
     )
     load = os.getloadavg()
     print(
@@ -320,4 +332,7 @@ if __name__ == "__main__":
     parser.add_argument("--signs", type=int, default=4000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--batches", type=int, default=5)
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="service processes (as replicas behind the gateway)"
+    )
     asyncio.run(main(parser.parse_args()))
