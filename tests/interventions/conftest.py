@@ -80,13 +80,15 @@ class Service:
 
 
 @pytest.fixture
-async def service(databases, common_settings, tokens, http) -> AsyncIterator[Service]:
+async def service(request, databases, common_settings, tokens, http) -> AsyncIterator[Service]:
+    """Tests drive the scheduler with ``run_once``; parametrize indirectly with an interval in
+    seconds to let its own loop run."""
     clock = FakeClock(START)
     settings = InterventionsSettings(
         database_url=await databases.create("interventions"),
         port=1,
         common=common_settings,
-        scheduler_interval_seconds=3600,
+        scheduler_interval_seconds=getattr(request, "param", 3600),
         outbox_poll_seconds=0.05,
     )
     app = create_app(settings, clock=clock, keys=tokens.keys)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from services.interventions.events import OccurrenceCancelled, OccurrenceScheduled
+import pytest
+
+from services.interventions.events import (
+    InterventionActivated,
+    OccurrenceCancelled,
+    OccurrenceScheduled,
+)
 from tests.interventions.conftest import (
     CONFIRM,
     UNIT,
@@ -13,6 +19,7 @@ from tests.interventions.conftest import (
     new_tenant,
     read_topic,
 )
+from tests.support.waiting import eventually
 
 PAUSE = """mutation($id: ID!, $r: String!) { pauseIntervention(interventionId: $id, reason: $r) {
   state stateReason } }"""
@@ -221,3 +228,35 @@ async def test_scheduler_catches_up_after_a_three_day_outage(service):
     assert days == [(d, "SCHEDULED") for d in (10, 11, 12, 13, 14, 15)]
     assert added == 3
     assert await service.scheduler.run_once() == 0
+
+
+@pytest.mark.parametrize("service", [0.2], indirect=True)
+async def test_the_service_runs_its_scheduler_and_moves_the_horizon_by_itself(service):
+    tenant = await new_tenant(service.admin)
+    intervention = await new_intervention(service.admin, tenant, confirm=service.admin)
+    service.clock.advance(timedelta(days=1))
+
+    async def four_days():
+        rows = await service.occurrences(intervention_id=intervention)
+        return len(rows) == 4
+
+    await eventually(four_days, within=10)
+
+
+async def test_prn_interventions_activate_without_windows(service, broker):
+    tenant = await new_tenant(service.admin)
+    data = await service.admin(
+        """mutation($t: ID!) { createIntervention(input: {tenantId: $t, title: "Smärtlindring",
+             category: HSL, prn: true}) { id prn schedule { rrule } state validFrom } }""",
+        {"t": tenant},
+    )
+    created = data["createIntervention"]
+    assert (created["prn"], created["schedule"], created["state"]) == (True, None, "DRAFT")
+    assert created["validFrom"] == "2026-02-10"  # today in the unit
+    confirmed = await service.admin(CONFIRM, {"id": created["id"]})
+    assert confirmed["confirmPlanAnchoring"]["state"] == "ACTIVE"
+    await service.scheduler.run_once()
+    assert await service.occurrences() == []
+    messages = await read_topic(broker.bootstrap_servers, "interventions.events", at_least=2)
+    [activated] = [d for kind, d in messages if kind == InterventionActivated.TYPE]
+    assert activated["prn"] is True
