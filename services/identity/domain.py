@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -25,7 +26,9 @@ from libs.auth.principal import Principal, Role
 
 __all__ = [
     "COMMON_PASSWORDS",
+    "CREATABLE_ROLES",
     "MIN_PASSWORD_LENGTH",
+    "ORDERABLE_ROLES",
     "IdentityError",
     "InvalidCredentials",
     "InvalidInput",
@@ -38,6 +41,8 @@ __all__ = [
     "StateConflict",
     "ThrottlePolicy",
     "ThrottleState",
+    "check_decision",
+    "check_initial_roles",
     "check_new_order",
     "check_password",
     "normalise_email",
@@ -46,6 +51,7 @@ __all__ = [
     "require_system_admin",
     "require_user_reader_of",
     "validate_name",
+    "validate_reason",
     "validate_timezone",
 ]
 
@@ -198,6 +204,21 @@ def check_password(password: str, *, username: str) -> None:
         raise InvalidInput("the password must not contain the username", field="password")
     if folded in COMMON_PASSWORDS or len(set(folded)) <= 2:
         raise InvalidInput("the password is too common; choose another", field="password")
+
+
+def check_initial_roles(roles: Iterable[Role], *, has_unit: bool) -> frozenset[Role]:
+    """The roles a system administrator may give a new user directly."""
+    chosen = frozenset(roles)
+    if not chosen:
+        raise InvalidInput("give the user at least one role", field="roles")
+    if not chosen <= CREATABLE_ROLES:
+        raise InvalidInput(
+            "SOL_ADMIN is ordered by the unit manager and approved, not set at creation",
+            field="roles",
+        )
+    if chosen - {Role.SYSTEM_ADMIN} and not has_unit:
+        raise InvalidInput("unit roles need a unit", field="unitId")
+    return chosen
 
 
 def require_system_admin(principal: Principal) -> None:

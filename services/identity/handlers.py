@@ -129,17 +129,7 @@ async def create_user(
     name = domain.validate_name(user.name)
     email = domain.normalise_email(user.email)
     username = domain.normalise_username(user.username)
-    roles = set(user.roles)
-    if not roles:
-        raise InvalidInput("give the user at least one role", field="roles")
-    if not roles <= domain.CREATABLE_ROLES:
-        raise InvalidInput(
-            "SOL_ADMIN is ordered by the unit manager and approved, not set at creation",
-            field="roles",
-        )
-    unit_roles = roles - {Role.SYSTEM_ADMIN}
-    if unit_roles and user.unit_id is None:
-        raise InvalidInput("unit roles need a unit", field="unitId")
+    roles = domain.check_initial_roles(user.roles, has_unit=user.unit_id is not None)
     now = deps.clock.now()
     by = principal.user_id if principal else None
     row = UserRow(
@@ -159,7 +149,11 @@ async def create_user(
         if await repository.get_user_by_username(uow.session, username) is not None:
             raise StateConflict("the username is taken")
         uow.session.add(row)
-        await uow.session.flush()
+        try:
+            await uow.session.flush()
+        except IntegrityError:
+            # Two concurrent creations of one username: the database's unique index decides.
+            raise StateConflict("the username is taken") from None
         await uow.emit(UserCreated(user_id=row.id, created_by=by, created_at=now))
         for role in sorted(roles):
             await _grant(
@@ -183,11 +177,7 @@ async def create_user(
                 ),
                 now=now,
             )
-        try:
-            await uow.commit()
-        except IntegrityError:
-            # Two concurrent creations of one username: the database's unique index decides.
-            raise StateConflict("the username is taken") from None
+        await uow.commit()
     deps.mail.wake()
     return row, link
 
