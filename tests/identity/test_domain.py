@@ -134,3 +134,11 @@ def test_throttle_forgets_old_failures():
 @given(st.integers(min_value=0, max_value=10_000))
 def test_lock_never_exceeds_the_maximum(failures):
     assert timedelta(0) <= POLICY.lock_for(failures) <= POLICY.max_lock
+
+
+def test_initial_roles_exclude_sol_admin_and_unit_roles_need_a_unit():
+    assert domain.check_initial_roles([Role.SYSTEM_ADMIN], has_unit=False) == {Role.SYSTEM_ADMIN}
+    assert domain.check_initial_roles([Role.CARE_STAFF], has_unit=True) == {Role.CARE_STAFF}
+    for roles, has_unit in (([], True), ([Role.SOL_ADMIN], True), ([Role.CARE_STAFF], False)):
+        with pytest.raises(domain.InvalidInput):
+            domain.check_initial_roles(roles, has_unit=has_unit)

@@ -1,0 +1,44 @@
+"""Races the database settles: one pending order, one winner of a refresh token."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from services.identity.tables import RoleOrderRow
+from tests.support.graphql import GraphQLError
+
+ORDER = "mutation($i: OrderRoleInput!) { orderRole(input: $i) { id } }"
+REFRESH = """
+mutation($r: String!) { refreshSession(refreshToken: $r) { accessToken refreshToken } }"""
+
+
+async def outcomes(*operations) -> list[str]:
+    results = await asyncio.gather(*operations, return_exceptions=True)
+    return sorted(r.code if isinstance(r, GraphQLError) else "OK" for r in results)
+
+
+async def test_simultaneous_orders_for_the_same_role_leave_one_pending(stack):
+    manager = await stack.as_user("chef")
+    grant = {
+        "i": {
+            "userId": stack.demo["bo"].user_id,
+            "unitId": stack.unit_id,
+            "role": "SOL_ADMIN",
+            "action": "GRANT",
+        }
+    }
+    results = await outcomes(*(manager(ORDER, grant) for _ in range(5)))
+    assert results == ["CONFLICT"] * 4 + ["OK"]
+    async with stack.identity.deps.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(RoleOrderRow)) == 2  # + demo
+
+
+async def test_simultaneous_use_of_one_refresh_token_is_treated_as_reuse(stack):
+    session = await stack.login("anna")
+    results = await outcomes(
+        *(stack.api(REFRESH, {"r": session["refreshToken"]}) for _ in range(4))
+    )
+    assert results.count("OK") <= 1
+    assert results.count("UNAUTHENTICATED") >= 3
