@@ -7,7 +7,6 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,18 +23,6 @@ from services.interventions.settings import InterventionsSettings
 from services.interventions.tables import INFRASTRUCTURE, OccurrenceRow
 from tests.support.graphql import GraphQLClient
 from tests.support.servers import serve
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Two deprecations raised from libs, whose fixes belong there: libs.graphql.schema passes
-    # extension instances (strawberry wants factories) and libs.migrations sets no Alembic
-    # path_separator.
-    here = Path(__file__).parent
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(here):
-            for message in ("Passing an extension instance", "No path_separator found"):
-                item.add_marker(pytest.mark.filterwarnings(f"ignore:{message}:DeprecationWarning"))
-
 
 UNIT = "unit-a"
 OTHER_UNIT = "unit-b"
