@@ -36,6 +36,7 @@ __all__ = [
     "NotFound",
     "Occurrence",
     "OccurrenceClosed",
+    "Request",
     "Signature",
     "SigningError",
     "SigningPolicy",
@@ -49,6 +50,8 @@ __all__ = [
     "judge_timing",
     "may_sign_in",
     "require_offset",
+    "sign_occurrence",
+    "sign_prn_intervention",
 ]
 
 MAX_NOTE = 4000
@@ -279,3 +282,82 @@ def check_annul_permission(
             f"the signer may annul within {_hours(policy.annul_limit)} of signing; "
             "ask a SoL administrator"
         )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    """What the phone asks for, already checked (note cleaned, device time within skew)."""
+
+    signature_id: str
+    signer: Principal
+    status: SigningStatus
+    note: str | None
+    performed_at: datetime
+    idempotency_key: str
+    signed_at: datetime
+
+
+def sign_occurrence(request: Request, occurrence: Occurrence | None) -> Signature:
+    """A signature of a planned occurrence, if the signer may sign it and it is open."""
+    if occurrence is None or not may_sign_in(request.signer, occurrence.unit_id):
+        raise NotFound("no such occurrence")
+    if occurrence.cancelled:
+        raise OccurrenceClosed("the occurrence was cancelled and cannot be signed")
+    if occurrence.prn:
+        raise InvalidSigning("this occurrence belongs to a PRN intervention: use signPrn")
+    return _signature(
+        request,
+        occurrence_id=occurrence.occurrence_id,
+        intervention_id=occurrence.intervention_id,
+        tenant_id=occurrence.tenant_id,
+        unit_id=occurrence.unit_id,
+        timing=judge_timing(
+            performed_at=request.performed_at,
+            window_start=occurrence.window_start,
+            window_end=occurrence.window_end,
+        ),
+    )
+
+
+def sign_prn_intervention(request: Request, intervention: Intervention | None) -> Signature:
+    """A PRN signing: no occurrence and no window, so no timing; any number per intervention."""
+    if intervention is None or not may_sign_in(request.signer, intervention.unit_id):
+        raise NotFound("no such intervention")
+    if not intervention.prn:
+        raise InvalidSigning("this intervention is scheduled: sign its occurrences instead")
+    if not intervention.active:
+        raise OccurrenceClosed("the intervention is not active")
+    return _signature(
+        request,
+        occurrence_id=None,
+        intervention_id=intervention.intervention_id,
+        tenant_id=intervention.tenant_id,
+        unit_id=intervention.unit_id,
+        timing=None,
+    )
+
+
+def _signature(
+    request: Request,
+    *,
+    occurrence_id: str | None,
+    intervention_id: str,
+    tenant_id: str,
+    unit_id: str,
+    timing: Timing | None,
+) -> Signature:
+    return Signature(
+        signature_id=request.signature_id,
+        occurrence_id=occurrence_id,
+        intervention_id=intervention_id,
+        tenant_id=tenant_id,
+        unit_id=unit_id,
+        prn=occurrence_id is None,
+        status=request.status,
+        note=request.note,
+        timing=timing,
+        signed_by=request.signer.user_id,
+        signed_at=request.signed_at,
+        performed_at=request.performed_at,
+        idempotency_key=request.idempotency_key,
+    )

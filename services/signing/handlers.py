@@ -8,7 +8,6 @@ answer it would have got had it come second: the original signature, or a confli
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -33,7 +32,7 @@ from services.signing.domain import (
     NotDeviating,
     NotFound,
     Occurrence,
-    OccurrenceClosed,
+    Request,
     Signature,
     SigningError,
     SigningPolicy,
@@ -43,11 +42,13 @@ from services.signing.domain import (
     check_performed_at,
     clean_note,
     clean_reason,
-    judge_timing,
     may_sign_in,
     require_offset,
+    sign_occurrence,
+    sign_prn_intervention,
 )
 from services.signing.events import DeviationDocumented, OccurrenceSigned, SignatureAnnulled
+from services.signing.waiting import wait_for_occurrences, wait_until
 
 __all__ = [
     "SignCommand",
@@ -110,39 +111,29 @@ async def sign(command: SignCommand, *, principal: Principal, signing: Signing) 
     async def load(session: AsyncSession) -> Occurrence | None:
         return await repository.get_occurrence(session, command.occurrence_id)
 
-    def build(
-        occurrence: Occurrence | None, key: str, note: str | None, now: datetime
-    ) -> Signature:
-        return _occurrence_signature(
-            command, key=key, note=note, occurrence=occurrence, principal=principal, now=now
-        )
-
-    return await _sign(command, load=load, build=build, principal=principal, signing=signing)
+    return await _sign(
+        command, load=load, decide=sign_occurrence, principal=principal, signing=signing
+    )
 
 
 async def sign_prn(command: SignPrnCommand, *, principal: Principal, signing: Signing) -> Signature:
     async def load(session: AsyncSession) -> Intervention | None:
         return await repository.get_intervention(session, command.intervention_id)
 
-    def build(
-        intervention: Intervention | None, key: str, note: str | None, now: datetime
-    ) -> Signature:
-        return _prn_signature(
-            command, key=key, note=note, intervention=intervention, principal=principal, now=now
-        )
-
-    return await _sign(command, load=load, build=build, principal=principal, signing=signing)
+    return await _sign(
+        command, load=load, decide=sign_prn_intervention, principal=principal, signing=signing
+    )
 
 
 async def _sign(
     command: SignCommand | SignPrnCommand,
     *,
     load: Callable[[AsyncSession], Awaitable[T | None]],
-    build: Callable[[T | None, str, str | None, datetime], Signature],
+    decide: Callable[[Request, T | None], Signature],
     principal: Principal,
     signing: Signing,
 ) -> Signature:
-    """Replay, or validate, find what is signed (waiting briefly if unknown yet), store."""
+    """Replay, or check, find what is signed (waiting briefly if unknown yet) and store."""
     require_offset(command.performed_at)
     key = check_idempotency_key(command.idempotency_key)
     waited = False
@@ -153,14 +144,16 @@ async def _sign(
             )
             if earlier is not None:
                 return _replay(earlier, command, principal)
-            now = signing.clock.now()
-            note = clean_note(status=command.status, note=command.note)
-            check_performed_at(
-                performed_at=command.performed_at, signed_at=now, policy=signing.policy
+            request = _request(
+                command,
+                key=key,
+                principal=principal,
+                now=signing.clock.now(),
+                policy=signing.policy,
             )
             target = await load(uow.session)
             if target is not None or waited:
-                signature = build(target, key, note, now)
+                signature = decide(request, target)
                 try:
                     await _record(uow, signature)
                     await record_access(
@@ -174,8 +167,29 @@ async def _sign(
                     await uow.session.rollback()
                     return await _settle_race(uow.session, signature, principal)
                 return signature
-        await _wait_until(signing, load)
+        await wait_until(load, sessions=signing.sessions, within=signing.occurrence_wait)
         waited = True
+
+
+def _request(
+    command: SignCommand | SignPrnCommand,
+    *,
+    key: str,
+    principal: Principal,
+    now: datetime,
+    policy: SigningPolicy,
+) -> Request:
+    note = clean_note(status=command.status, note=command.note)
+    check_performed_at(performed_at=command.performed_at, signed_at=now, policy=policy)
+    return Request(
+        signature_id=str(uuid.uuid4()),
+        signer=principal,
+        status=command.status,
+        note=note,
+        performed_at=command.performed_at,
+        idempotency_key=key,
+        signed_at=now,
+    )
 
 
 async def sync(
@@ -195,7 +209,9 @@ async def sync(
         occurrences = await repository.get_occurrences(session, occurrence_ids)
     if missing := occurrence_ids - occurrences.keys():
         # Only items that are not replays would need them, but a replay is cheap to wait for.
-        occurrences |= await _wait_for_occurrences(signing, missing)
+        occurrences |= await wait_for_occurrences(
+            missing, sessions=signing.sessions, within=signing.occurrence_wait
+        )
     async with signing.units_of_work() as uow:
         now = signing.clock.now()
         signed: list[Signature] = []
@@ -243,16 +259,8 @@ async def _sync_item(
     earlier = await repository.find_by_key(uow.session, signed_by=principal.user_id, key=key)
     if earlier is not None:
         return _replay(earlier, command, principal)
-    note = clean_note(status=command.status, note=command.note)
-    check_performed_at(performed_at=command.performed_at, signed_at=now, policy=policy)
-    signature = _occurrence_signature(
-        command,
-        key=key,
-        note=note,
-        occurrence=occurrences.get(command.occurrence_id),
-        principal=principal,
-        now=now,
-    )
+    request = _request(command, key=key, principal=principal, now=now, policy=policy)
+    signature = sign_occurrence(request, occurrences.get(command.occurrence_id))
     try:
         async with uow.session.begin_nested():
             await _record(uow, signature)
@@ -348,74 +356,6 @@ async def load_visible(uow: UnitOfWork, signature_id: str, principal: Principal)
     return signature
 
 
-def _occurrence_signature(
-    command: SignCommand,
-    *,
-    key: str,
-    note: str | None,
-    occurrence: Occurrence | None,
-    principal: Principal,
-    now: datetime,
-) -> Signature:
-    if occurrence is None or not may_sign_in(principal, occurrence.unit_id):
-        raise NotFound("no such occurrence")
-    if occurrence.cancelled:
-        raise OccurrenceClosed("the occurrence was cancelled and cannot be signed")
-    if occurrence.prn:
-        raise InvalidSigning("this occurrence belongs to a PRN intervention: use signPrn")
-    return Signature(
-        signature_id=str(uuid.uuid4()),
-        occurrence_id=occurrence.occurrence_id,
-        intervention_id=occurrence.intervention_id,
-        tenant_id=occurrence.tenant_id,
-        unit_id=occurrence.unit_id,
-        prn=False,
-        status=command.status,
-        note=note,
-        timing=judge_timing(
-            performed_at=command.performed_at,
-            window_start=occurrence.window_start,
-            window_end=occurrence.window_end,
-        ),
-        signed_by=principal.user_id,
-        signed_at=now,
-        performed_at=command.performed_at,
-        idempotency_key=key,
-    )
-
-
-def _prn_signature(
-    command: SignPrnCommand,
-    *,
-    key: str,
-    note: str | None,
-    intervention: Intervention | None,
-    principal: Principal,
-    now: datetime,
-) -> Signature:
-    if intervention is None or not may_sign_in(principal, intervention.unit_id):
-        raise NotFound("no such intervention")
-    if not intervention.prn:
-        raise InvalidSigning("this intervention is scheduled: sign its occurrences instead")
-    if not intervention.active:
-        raise OccurrenceClosed("the intervention is not active")
-    return Signature(
-        signature_id=str(uuid.uuid4()),
-        occurrence_id=None,
-        intervention_id=intervention.intervention_id,
-        tenant_id=intervention.tenant_id,
-        unit_id=intervention.unit_id,
-        prn=True,
-        status=command.status,
-        note=note,
-        timing=None,
-        signed_by=principal.user_id,
-        signed_at=now,
-        performed_at=command.performed_at,
-        idempotency_key=key,
-    )
-
-
 def _replay(
     earlier: Signature, command: SignCommand | SignPrnCommand, principal: Principal
 ) -> Signature:
@@ -479,37 +419,3 @@ async def _settle_race(
 def _event_occurrence_id(signature: Signature) -> str:
     # A PRN signing has no planned occurrence; its own id keeps the event keyed and unique.
     return signature.occurrence_id or signature.signature_id
-
-
-async def _wait_for_occurrences(signing: Signing, wanted: set[str]) -> dict[str, Occurrence]:
-    found: dict[str, Occurrence] = {}
-
-    async def load(session: AsyncSession) -> dict[str, Occurrence] | None:
-        found.update(await repository.get_occurrences(session, wanted - found.keys()))
-        return found if found.keys() >= wanted else None
-
-    await _wait_until(signing, load)
-    return found
-
-
-async def _wait_until(
-    signing: Signing, load: Callable[[AsyncSession], Awaitable[T | None]]
-) -> T | None:
-    """Poll the read model for a fact that may still be on its way from interventions.
-
-    A phone shows an occurrence as soon as interventions scheduled it, and our copy arrives
-    through the broker a moment later; waiting briefly here spares the user a false
-    not-found. Polling (not an in-process signal) works when another replica consumes it.
-    The wait is wall time on purpose: it bounds a request, not a domain deadline.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + signing.occurrence_wait
-    delay = 0.02
-    while (remaining := deadline - loop.time()) > 0:
-        await asyncio.sleep(min(delay, remaining))
-        delay = min(delay * 2, 0.25)
-        async with signing.sessions() as session:
-            found = await load(session)
-        if found is not None:
-            return found
-    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,8 +12,13 @@ from hypothesis import strategies as st
 
 from libs.auth.principal import Principal, Role
 from services.signing.domain import (
+    Intervention,
     InvalidSigning,
     NotAllowed,
+    NotFound,
+    Occurrence,
+    OccurrenceClosed,
+    Request,
     SigningPolicy,
     SigningStatus,
     Timing,
@@ -23,6 +29,8 @@ from services.signing.domain import (
     clean_reason,
     judge_timing,
     may_sign_in,
+    sign_occurrence,
+    sign_prn_intervention,
 )
 
 START = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
@@ -152,3 +160,87 @@ def test_signing_roles_are_per_unit():
     assert not may_sign_in(
         Principal(user_id="root", global_roles=frozenset({Role.SYSTEM_ADMIN})), "u1"
     )
+
+
+def request(signer, **overrides):
+    values = {
+        "signature_id": "sig-1",
+        "signer": signer,
+        "status": SigningStatus.NOT_HOME,
+        "note": "Ej hemma",
+        "performed_at": START + timedelta(minutes=5),
+        "idempotency_key": "k1",
+        "signed_at": START + timedelta(minutes=6),
+    }
+    return Request(**(values | overrides))
+
+
+def occurrence(**overrides):
+    values = {
+        "occurrence_id": "occ-1",
+        "intervention_id": "int-1",
+        "tenant_id": "t-1",
+        "unit_id": "u1",
+        "window_start": START,
+        "window_end": END,
+        "prn": False,
+        "cancelled": False,
+    }
+    return Occurrence(**(values | overrides))
+
+
+def test_signing_an_occurrence_takes_its_ids_and_judges_timing():
+    signature = sign_occurrence(request(principal("anna", Role.CARE_STAFF)), occurrence())
+    assert (signature.occurrence_id, signature.tenant_id, signature.unit_id) == (
+        "occ-1",
+        "t-1",
+        "u1",
+    )
+    assert signature.timing is Timing.ON_TIME
+    assert signature.signed_by == "anna"
+    assert not signature.prn
+    assert not signature.annulled
+
+
+def test_an_occurrence_out_of_reach_is_not_found_and_a_closed_one_refused():
+    anna = request(principal("anna", Role.CARE_STAFF))
+    with pytest.raises(NotFound):
+        sign_occurrence(anna, None)
+    with pytest.raises(NotFound):
+        sign_occurrence(anna, occurrence(unit_id="u2"))
+    with pytest.raises(OccurrenceClosed):
+        sign_occurrence(anna, occurrence(cancelled=True))
+    with pytest.raises(InvalidSigning, match="signPrn"):
+        sign_occurrence(anna, occurrence(prn=True))
+
+
+def test_prn_signings_need_an_active_prn_intervention_and_have_no_timing():
+    anna = request(principal("anna", Role.CARE_STAFF))
+    prn = Intervention(intervention_id="i", tenant_id="t", unit_id="u1", prn=True, active=True)
+    signature = sign_prn_intervention(anna, prn)
+    assert signature.prn
+    assert signature.timing is None
+    assert signature.occurrence_id is None
+    with pytest.raises(InvalidSigning):
+        sign_prn_intervention(anna, replace(prn, prn=False))
+    with pytest.raises(OccurrenceClosed):
+        sign_prn_intervention(anna, replace(prn, active=False))
+    with pytest.raises(NotFound):
+        sign_prn_intervention(anna, replace(prn, unit_id="u2"))
+
+
+def test_a_retry_is_the_same_request_only_for_the_same_target_status_and_time():
+    signature = sign_occurrence(request(principal("anna", Role.CARE_STAFF)), occurrence())
+    same = {
+        "occurrence_id": "occ-1",
+        "intervention_id": None,
+        "status": SigningStatus.NOT_HOME,
+        "performed_at": START + timedelta(minutes=5),
+    }
+    assert signature.same_request(**same)
+    assert signature.same_request(
+        **same | {"performed_at": (START + timedelta(minutes=5)).astimezone(ZoneInfo("Asia/Tokyo"))}
+    )
+    assert not signature.same_request(**same | {"occurrence_id": "occ-2"})
+    assert not signature.same_request(**same | {"status": SigningStatus.DONE})
+    assert not signature.same_request(**same | {"performed_at": START})
