@@ -74,6 +74,10 @@ class NewIntervention:
     valid_to: date | None
 
 
+# Instructions are shown on a phone; anything longer belongs in the implementation plan.
+_INSTRUCTIONS_LIMIT = 4000
+
+
 async def unit_today(uow: UnitOfWork, unit_id: str) -> date:
     zone = await uow.session.scalar(select(UnitRow.timezone).where(UnitRow.unit_id == unit_id))
     return uow.clock.now().astimezone(domain.unit_zone(zone)).date()
@@ -85,6 +89,13 @@ def _required(value: str, what: str, *, limit: int) -> str:
         raise domain.InvalidInput(f"{what} must not be empty")
     if len(value) > limit:
         raise domain.InvalidInput(f"{what} is longer than {limit} characters")
+    return value
+
+
+def _instructions(value: str) -> str:
+    value = value.strip()
+    if len(value) > _INSTRUCTIONS_LIMIT:
+        raise domain.InvalidInput(f"instructions are longer than {_INSTRUCTIONS_LIMIT} characters")
     return value
 
 
@@ -160,7 +171,7 @@ async def create_intervention(
         tenant_id=tenant.id,
         unit_id=tenant.unit_id,
         title=_required(command.title, "title", limit=200),
-        instructions=command.instructions.strip(),
+        instructions=_instructions(command.instructions),
         category=command.category.value,
         plan_reference=_optional(command.plan_reference, "plan reference", limit=200),
         prn=command.prn,

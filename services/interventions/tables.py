@@ -156,7 +156,7 @@ class AbsenceRow(Base):
 
 
 class SchedulerRunRow(Base):
-    """When the scheduler last finished a pass: the start of what a catch-up must cover."""
+    """When the last successful scheduler pass began: where the next pass's catch-up starts."""
 
     __tablename__ = "scheduler_runs"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
