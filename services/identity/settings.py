@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from libs.settings import ServiceSettings
@@ -52,6 +53,15 @@ class IdentitySettings(ServiceSettings):
     login_max_lock_seconds: int = Field(default=3600, ge=1)
 
     access_log_retention_days: int = Field(default=5 * 366, ge=1)
+
+    @model_validator(mode="after")
+    def _owasp_hashing_in_production(self) -> Self:
+        # Cheap hashes are for tests; a production deployment must not run with them by mistake.
+        if self.common.production and (
+            self.argon2_memory_kib < 19 * 1024 or self.argon2_time_cost < 2
+        ):
+            raise ValueError("production needs argon2 memory ≥ 19456 KiB and time cost ≥ 2")
+        return self
 
     @property
     def activation_lifetime(self) -> timedelta:

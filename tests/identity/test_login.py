@@ -9,6 +9,7 @@ import time
 import pytest
 from argon2 import extract_parameters
 
+from libs.settings import CommonSettings, ConfigurationError, load_settings
 from services.identity.passwords import PasswordHasher
 from services.identity.settings import IdentitySettings
 from tests.identity.conftest import LOGIN
@@ -134,3 +135,13 @@ async def test_an_account_that_was_never_activated_cannot_log_in(stack):
     with pytest.raises(GraphQLError) as raised:
         await stack.login("ny", "vad som helst egentligen")
     assert raised.value.errors[0]["message"] == "wrong username or password"
+
+
+def test_production_refuses_weakened_hashing():
+    with pytest.raises(ConfigurationError, match="argon2"):
+        load_settings(
+            IdentitySettings,
+            argon2_memory_kib=1024,
+            common=CommonSettings(production=True),
+        )
+    assert load_settings(IdentitySettings, common=CommonSettings(production=True))
