@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -199,7 +200,9 @@ async def main() -> None:
             f"p99 {pct(0.99):.0f}, max {latencies[-1] * 1000:.0f}, "
             f"mean {statistics.mean(latencies) * 1000:.0f}\n"
             f"  of which signature → alarm committed (consumer hop): "
-            f"p50 {statistics.median(to_raise) * 1000:.0f} ms, max {max(to_raise) * 1000:.0f} ms"
+            f"p50 {statistics.median(to_raise) * 1000:.0f} ms, max {max(to_raise) * 1000:.0f} ms\n"
+            f"  machine load average (1 min) at the end: {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} CPUs; the service, broker client and subscriber share one process"
         )
     finally:
         await publisher.stop()

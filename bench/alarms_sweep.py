@@ -134,6 +134,7 @@ async def scenario(label: str, *, occurrences: int, due: int, batch: int) -> Non
                 f"mean {sum(batches) / len(batches):.3f} s; total {elapsed:.2f} s "
                 f"({total / elapsed:,.0f} occurrences/s); {raised:,} MISSED alarms raised"
             )
+        print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         idle = [s for c, s in timings if not c]
         if idle:
             print(f"  final sweep with nothing due: {idle[-1] * 1000:.1f} ms")
