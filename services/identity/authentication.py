@@ -10,11 +10,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.auth.issuer import TokenIssuer
+from libs.database import dialect_name, insert_ignoring_conflicts
 from services.identity import domain, repository
 from services.identity.domain import (
     InvalidCredentials,
@@ -41,6 +43,8 @@ __all__ = [
     "log_out",
     "refresh_session",
 ]
+
+THROTTLE = cast(Table, LoginThrottleRow.__table__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,25 +151,26 @@ async def log_in(*, deps: Deps, username: str, password: str, address: str) -> A
 
 async def _record_failure(deps: Deps, *, now: datetime, updates: dict[str, ThrottlePolicy]) -> None:
     async with deps.sessions() as session, session.begin():
-        rows = {
-            row.key: row
-            for row in (
-                await session.execute(
-                    select(LoginThrottleRow)
-                    .where(LoginThrottleRow.key.in_(list(updates)))
-                    .with_for_update()
-                )
-            ).scalars()
-        }
-        for key, policy in updates.items():
-            row = rows.get(key)
-            state = ThrottleState(row.failures, row.last_failure) if row else ThrottleState(0, None)
-            after = policy.after_failure(state, now=now)
-            if row is None:
-                session.add(LoginThrottleRow(key=key, failures=after.failures, last_failure=now))
-            else:
-                row.failures = after.failures
-                row.last_failure = after.last_failure
+        # Rows are created first without a count (ignoring ones that exist), so concurrent
+        # first failures never collide and the row lock below serialises the counting.
+        await session.execute(
+            insert_ignoring_conflicts(THROTTLE, dialect_name=dialect_name(session)).values(
+                [{"key": key, "failures": 0, "last_failure": None} for key in updates]
+            )
+        )
+        rows = (
+            await session.execute(
+                select(LoginThrottleRow)
+                .where(LoginThrottleRow.key.in_(list(updates)))
+                .with_for_update()
+            )
+        ).scalars()
+        for row in rows:
+            after = updates[row.key].after_failure(
+                ThrottleState(row.failures, row.last_failure), now=now
+            )
+            row.failures = after.failures
+            row.last_failure = after.last_failure
 
 
 async def activate_account(*, deps: Deps, token: str, password: str) -> AuthTokens:

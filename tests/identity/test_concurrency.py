@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from services.identity.tables import RoleOrderRow
+from services.identity.tables import LoginThrottleRow, RoleOrderRow
 from tests.support.graphql import GraphQLError
 
 ORDER = "mutation($i: OrderRoleInput!) { orderRole(input: $i) { id } }"
@@ -42,3 +42,14 @@ async def test_simultaneous_use_of_one_refresh_token_is_treated_as_reuse(stack):
     )
     assert results.count("OK") <= 1
     assert results.count("UNAUTHENTICATED") >= 3
+
+
+async def test_simultaneous_failed_log_ins_are_all_counted_without_errors(stack):
+    login = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { userId } }"
+    attempts = [stack.api(login, {"u": "ny-gissning", "p": "fel lösenord igen"}) for _ in range(8)]
+    assert set(await outcomes(*attempts)) == {"UNAUTHENTICATED"}
+    async with stack.identity.deps.sessions() as session:
+        failures = await session.scalar(
+            select(LoginThrottleRow.failures).where(LoginThrottleRow.key == "account:ny-gissning")
+        )
+    assert failures == 8
