@@ -260,3 +260,42 @@ async def test_prn_interventions_activate_without_windows(service, broker):
     messages = await read_topic(broker.bootstrap_servers, "interventions.events", at_least=2)
     [activated] = [d for kind, d in messages if kind == InterventionActivated.TYPE]
     assert activated["prn"] is True
+
+
+async def test_worklist_shows_cancelled_occurrences_only_when_asked_and_history_keeps_changes(
+    service,
+):
+    tenant = await new_tenant(service.admin)
+    intervention = await new_intervention(service.admin, tenant, confirm=service.admin)
+    await service.admin(
+        UPDATE,
+        {
+            "input": {
+                "interventionId": intervention,
+                "schedule": {"rrule": "FREQ=DAILY", "windowStart": "10:00", "windowMinutes": 45},
+                "validTo": "2026-02-28",
+            }
+        },
+    )
+    day = {"unit": UNIT, "date": "2026-02-11"}
+    live_only = (await service.staff(WORKLIST, day))["worklist"]
+    everything = (await service.staff(WORKLIST, {**day, "all": True}))["worklist"]
+    assert [(o["state"], o["windowStart"]) for o in live_only] == [
+        ("SCHEDULED", "2026-02-11T09:00:00+00:00")
+    ]
+    assert [(o["state"], o["cancelReason"]) for o in everything] == [
+        ("CANCELLED", "CHANGED"),
+        ("SCHEDULED", None),
+    ]
+    history = await service.staff(
+        """query($id: ID!) { intervention(id: $id) { validTo
+             history { change changedBy changedAt details } } }""",
+        {"id": intervention},
+    )
+    change = history["intervention"]["history"][-1]
+    assert change["change"] == "SCHEDULE_CHANGED"
+    assert change["changedBy"] == "u-admin"
+    assert change["changedAt"] == "2026-02-10T06:00:00+00:00"
+    assert change["details"]["before"]["windowStart"] == "08:00"
+    assert change["details"]["after"]["windowMinutes"] == 45
+    assert history["intervention"]["validTo"] == "2026-02-28"
