@@ -295,3 +295,30 @@ async def test_replicas_sweeping_at_once_raise_one_missed_alarm(service, unit):
         raised = await outbox(service, AlarmRaised.TYPE, occurrence_id=occurrence.occurrence_id)
         assert len(raised) == 1
     assert sweep_due  # the unit under test
+
+
+async def test_pausing_an_intervention_drops_the_checks_of_windows_still_to_come(service, unit):
+    from services.interventions.events import InterventionPaused
+
+    now = service.clock.now()
+    ended = unit.scheduled(now - timedelta(hours=2), minutes=30)
+    coming = unit.scheduled(now + timedelta(minutes=5))
+    await service.publish(ended, coming)
+    await service.wait_for_alarms(ended.occurrence_id, 1)
+    await service.wait_until_known(coming.occurrence_id)
+    await service.publish(
+        InterventionPaused(
+            intervention_id=unit.intervention_id,
+            tenant_id=unit.tenant_id,
+            unit_id=unit.unit_id,
+            prn=False,
+            by="admin",
+            at=now,
+        ),
+        time=now + timedelta(seconds=1),
+    )
+    await service.wait_until_known(coming.occurrence_id, lambda row: row.check_due is None)
+    advance_to(service.clock, coming.window_end + timedelta(minutes=1))
+    await service.sweep()
+    assert await service.alarms(coming.occurrence_id) == []
+    assert [a.kind for a in await service.alarms(ended.occurrence_id)] == ["MISSED"]
