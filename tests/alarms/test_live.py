@@ -132,3 +132,35 @@ async def test_a_role_revoked_during_the_subscription_stops_the_feed(service, un
         with pytest.raises(GraphQLError) as stopped:
             await asyncio.wait_for(first_result(socket), timeout=5)
         assert stopped.value.code == "UNAUTHENTICATED"
+
+
+async def test_an_alarm_raised_by_another_replica_reaches_this_replicas_subscribers(
+    databases, broker, common_settings, tokens, http
+):
+    from libs.clock import FakeClock
+    from tests.alarms.conftest import T0, running_service
+
+    url = await databases.create("alarms_replicas")
+    clock = FakeClock(T0)
+    unit = Unit(tokens=tokens)
+    shared = {"url": url, "common": common_settings, "clock": clock, "tokens": tokens, "http": http}
+    async with (
+        running_service(**shared) as raising,
+        # This replica's own sweeper looks only every 5 s, so the other one raises the alarm.
+        running_service(**shared, sweep_interval_seconds=5) as serving,
+    ):
+        occurrence = unit.scheduled(T0 + timedelta(minutes=1))
+        await raising.publish(occurrence)
+        await raising.wait_until_known(occurrence.occurrence_id)
+        async with subscription(
+            serving.ws_url, SUBSCRIBE, {"u": unit.unit_id}, token=unit.token(Role.SOL_ADMIN)
+        ) as socket:
+            await subscribed(serving, unit.unit_id)
+            started = asyncio.get_running_loop().time()
+            clock.set(occurrence.window_end)
+            await raising.sweep()
+            payload = await asyncio.wait_for(next_payload(socket), timeout=5)
+            elapsed = asyncio.get_running_loop().time() - started
+    event = payload["data"]["alarmEvents"]
+    assert (event["type"], event["alarm"]["kind"]) == ("RAISED", "MISSED")
+    assert elapsed < 1.0
