@@ -5,9 +5,10 @@
 // See README.md for the environment variables.
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
-import { getOperationAST, parse } from 'graphql';
+import { getOperationAST, GraphQLError, parse } from 'graphql';
 import { readFileSync } from 'node:fs';
 import { Store, useRateLimiter, type Identity } from '@envelop/rate-limiter';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { fileURLToPath } from 'node:url';
 
 const env = process.env;
@@ -36,6 +37,11 @@ const loginRateWindowMs = intEnv('SIGNA_LOGIN_RATE_WINDOW_MS', 60_000);
 
 // Default: gateway/supergraph.graphql next to this file, whatever the cwd.
 const supergraphPath = env.SIGNA_SUPERGRAPH || fileURLToPath(new URL('./supergraph.graphql', import.meta.url));
+
+// The same issuer, audience and key set the services verify against (see libs/settings.py).
+const jwksUrl = env.SIGNA_JWKS_URL || 'http://127.0.0.1:8101/.well-known/jwks.json';
+const jwtIssuer = env.SIGNA_JWT_ISSUER || 'https://signa.local/identity';
+const jwtAudience = env.SIGNA_JWT_AUDIENCE || 'signa';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const SILENT_PATHS = new Set(['/healthcheck', '/readiness']);
@@ -94,6 +100,38 @@ const useSignaContext: GatewayPlugin = {
     extendContext(extra);
   },
 };
+
+/**
+ * Refuses forged, expired or foreign access tokens at the edge, on HTTP and on
+ * WebSocket operations alike, with the services' own error code.
+ *
+ * The services verify every token themselves (and also know revocations); this
+ * check exists because a subgraph that refuses a WebSocket at connection_init
+ * leaves the gateway's client subscription hanging silently. Operations without
+ * a token pass (log-in, activation); the services decide what needs one.
+ * jose is used because the built-in JWT plugin (jsonwebtoken) has no EdDSA.
+ */
+function useEdgeTokenCheck(): GatewayPlugin {
+  const keys = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 10_000 });
+  const refused = (message: string) => ({
+    errors: [new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } })],
+  });
+  const check = async ({ args, setResultAndStopExecution }: any) => {
+    const header: string | undefined = args.contextValue?.signaAuthorization;
+    if (!header) return;
+    const [scheme, token] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token) {
+      setResultAndStopExecution(refused('the authorization header is not a bearer token'));
+      return;
+    }
+    try {
+      await jwtVerify(token, keys, { issuer: jwtIssuer, audience: jwtAudience, algorithms: ['EdDSA'] });
+    } catch {
+      setResultAndStopExecution(refused('the access token is not valid'));
+    }
+  };
+  return { onExecute: check, onSubscribe: check };
+}
 
 /**
  * Request log: one line per HTTP request (with the request id the gateway
@@ -277,6 +315,7 @@ export const gatewayConfig = defineConfig({
 
   plugins: (ctx) => [
     useSignaContext,
+    useEdgeTokenCheck(),
     useRequestLog(ctx.log),
     useLoginRateLimit(),
     maxAliasesPlugin({ n: 30 }) as any,

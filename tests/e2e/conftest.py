@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from tests.e2e.routine import Person, first_system_admin
 from tests.e2e.stack import Stack, whole_stack
 from tests.support.graphql import GraphQLClient
 
@@ -29,3 +30,9 @@ async def e2e_http() -> AsyncIterator[httpx.AsyncClient]:
 def gateway(stack: Stack, e2e_http: httpx.AsyncClient) -> GraphQLClient:
     """An anonymous client of the gateway; `as_user(token)` for a signed-in one."""
     return GraphQLClient(e2e_http, stack.gateway_url)
+
+
+@pytest.fixture(scope="session")
+async def admin(stack: Stack, gateway: GraphQLClient) -> Person:
+    """The installation's first system administrator, activated from the bootstrap link."""
+    return await first_system_admin(stack, gateway)

@@ -168,3 +168,19 @@ def sign_input(
 
 def today_local() -> date:
     return datetime.now(STOCKHOLM).date()
+
+
+ORDER = """mutation($i: OrderRoleInput!) { orderRole(input: $i) { id state } }"""
+APPROVE = """mutation($id: ID!) { approveRoleOrder(orderId: $id) { id state } }"""
+
+
+async def order_and_approve(
+    *, admin: Person, manager: Person, person: Person, unit_id: str, action: str
+) -> None:
+    order = await manager.client(
+        ORDER,
+        {"i": {"userId": person.user_id, "unitId": unit_id, "role": "SOL_ADMIN", "action": action}},
+    )
+    assert order["orderRole"]["state"] == "PENDING"
+    approved = await admin.client(APPROVE, {"id": order["orderRole"]["id"]})
+    assert approved["approveRoleOrder"]["state"] == "APPROVED"

@@ -146,6 +146,9 @@ async def _services_and_gateway(
                 "SIGNA_SUPERGRAPH": str(supergraph),
                 "SIGNA_GATEWAY_PORT": str(gateway_port),
                 "SIGNA_PRODUCTION": "1" if production else "0",
+                "SIGNA_JWKS_URL": common.jwks_url,
+                "SIGNA_JWT_ISSUER": ISSUER,
+                "SIGNA_JWT_AUDIENCE": AUDIENCE,
             }
             binary = GATEWAY_DIR / "node_modules" / ".bin" / "hive-gateway"
             gateway = spawn(

@@ -15,10 +15,10 @@ import pytest
 from tests.e2e.routine import (
     Person,
     create_active_intervention,
-    first_system_admin,
     mail_to,
     new_person,
     next_minute_at_least,
+    order_and_approve,
     sign_input,
     today_local,
 )
@@ -30,30 +30,11 @@ pytestmark = pytest.mark.e2e
 ALARM_EVENTS = """subscription($u: ID!) {
   alarmEvents(unitId: $u) { type alarm { id kind state occurrence { id } } }
 }"""
-ORDER = """mutation($i: OrderRoleInput!) { orderRole(input: $i) { id state } }"""
-APPROVE = """mutation($id: ID!) { approveRoleOrder(orderId: $id) { id state } }"""
 ROLES = """{ me { roles { role unitId } } }"""
 SIGN = """mutation($i: SignInput!) { sign(input: $i) { id status timing } }"""
 ACK = """mutation($i: AcknowledgeAlarmInput!) {
   acknowledgeAlarm(input: $i) { id state outcome acknowledgedAt }
 }"""
-
-
-@pytest.fixture(scope="module")
-async def admin(stack, gateway) -> Person:
-    return await first_system_admin(stack, gateway)
-
-
-async def order_and_approve(
-    stack, *, admin: Person, manager: Person, person: Person, unit_id: str, action: str
-) -> None:
-    order = await manager.client(
-        ORDER,
-        {"i": {"userId": person.user_id, "unitId": unit_id, "role": "SOL_ADMIN", "action": action}},
-    )
-    assert order["orderRole"]["state"] == "PENDING"
-    approved = await admin.client(APPROVE, {"id": order["orderRole"]["id"]})
-    assert approved["approveRoleOrder"]["state"] == "APPROVED"
 
 
 async def roles_of(person: Person, unit_id: str) -> set[str]:
@@ -104,7 +85,7 @@ async def test_the_whole_routine_from_new_unit_to_lex_sarah_and_compliance(stack
 
     # The unit manager orders the SoL-admin role for Kim; the system administrator approves it.
     await order_and_approve(
-        stack, admin=admin, manager=manager, person=kim, unit_id=unit_id, action="GRANT"
+        admin=admin, manager=manager, person=kim, unit_id=unit_id, action="GRANT"
     )
     granted_mail = await mail_to(stack, kim.email, containing="SOL")
     assert stack.identity_settings.public_url in granted_mail
@@ -262,7 +243,7 @@ async def test_a_revoked_sol_admin_role_stops_working_within_seconds(stack, admi
     )
     kim = await new_person(stack, admin, unit_id=unit_id, username="kim.ek", roles=["CARE_STAFF"])
     await order_and_approve(
-        stack, admin=admin, manager=manager, person=kim, unit_id=unit_id, action="GRANT"
+        admin=admin, manager=manager, person=kim, unit_id=unit_id, action="GRANT"
     )
     await kim.log_in_again()
     create_tenant = "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }"
@@ -270,7 +251,7 @@ async def test_a_revoked_sol_admin_role_stops_working_within_seconds(stack, admi
     assert (await kim.client(create_tenant, tenant))["createTenant"]["id"]
 
     await order_and_approve(
-        stack, admin=admin, manager=manager, person=kim, unit_id=unit_id, action="REVOKE"
+        admin=admin, manager=manager, person=kim, unit_id=unit_id, action="REVOKE"
     )
     revoked_at = asyncio.get_running_loop().time()
 

@@ -66,7 +66,13 @@ schema = strawberry.federation.Schema(
 )
 
 
-def create_app() -> FastAPI:
+def create_app(jwks: dict[str, Any]) -> FastAPI:
+    """The subgraph, plus the key set the gateway checks tokens against."""
     app = FastAPI()
     app.include_router(GraphQLRouter(schema), prefix="/graphql")
+
+    @app.get("/.well-known/jwks.json")
+    async def keys() -> dict[str, Any]:
+        return jwks
+
     return app

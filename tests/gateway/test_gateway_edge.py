@@ -14,18 +14,22 @@ from pathlib import Path
 import httpx
 import pytest
 
+from libs.auth.issuer import jwks_document
 from libs.devstack.broker import find_free_port
 from libs.devstack.processes import spawn
 from services.cli import GATEWAY_DIR
 from tests.gateway.echo_subgraph import create_app, schema
 from tests.support.graphql import GraphQLClient, next_payload, subscription
 from tests.support.servers import serve
+from tests.support.tokens import AUDIENCE, ISSUER, TestTokens
 from tests.support.waiting import eventually
 
 
 @asynccontextmanager
-async def gateway_for_echo(tmp_path: Path, *, production: bool = False) -> AsyncIterator[str]:
-    async with serve(create_app()) as subgraph_url:
+async def gateway_for_echo(
+    tmp_path: Path, tokens: TestTokens, *, production: bool = False
+) -> AsyncIterator[str]:
+    async with serve(create_app(jwks_document([tokens.key]))) as subgraph_url:
         sdl_dir = tmp_path / "sdl"
         sdl_dir.mkdir(exist_ok=True)
         (sdl_dir / "echo.graphql").write_text(schema.as_str())
@@ -60,6 +64,9 @@ async def gateway_for_echo(tmp_path: Path, *, production: bool = False) -> Async
                 "SIGNA_GATEWAY_PORT": str(port),
                 "SIGNA_PRODUCTION": "1" if production else "0",
                 "SIGNA_LOGIN_RATE_LIMIT": "5",
+                "SIGNA_JWKS_URL": f"{subgraph_url}/.well-known/jwks.json",
+                "SIGNA_JWT_ISSUER": ISSUER,
+                "SIGNA_JWT_AUDIENCE": AUDIENCE,
             },
             tmp_path / "logs",
         )
@@ -81,36 +88,54 @@ async def gateway_for_echo(tmp_path: Path, *, production: bool = False) -> Async
 
 
 @pytest.fixture(scope="module")
-async def edge(tmp_path_factory) -> AsyncIterator[str]:
-    async with gateway_for_echo(tmp_path_factory.mktemp("edge")) as url:
+async def edge(tmp_path_factory, tokens) -> AsyncIterator[str]:
+    async with gateway_for_echo(tmp_path_factory.mktemp("edge"), tokens) as url:
         yield url
 
 
-async def test_authorization_header_and_request_id_reach_the_subgraph(edge, http):
+async def test_authorization_header_and_request_id_reach_the_subgraph(edge, http, tokens):
+    token = tokens.token("user-1")
     response = await http.post(
         edge,
         json={"query": "{ authorization requestId }"},
-        headers={"authorization": "Bearer abc.def.ghi", "x-request-id": "req-42"},
+        headers={"authorization": f"Bearer {token}", "x-request-id": "req-42"},
     )
-    assert response.json()["data"] == {"authorization": "Bearer abc.def.ghi", "requestId": "req-42"}
+    assert response.json()["data"] == {"authorization": f"Bearer {token}", "requestId": "req-42"}
     assert response.headers["x-request-id"] == "req-42"
 
 
-async def test_websocket_connection_params_reach_the_subgraph(edge):
+async def test_websocket_connection_params_reach_the_subgraph(edge, tokens):
     ws_url = edge.replace("http://", "ws://")
+    token = tokens.token("user-1")
     async with subscription(
-        ws_url, "subscription { authorizationSeen(count: 2) }", token="tok-1"
+        ws_url, "subscription { authorizationSeen(count: 2) }", token=token
     ) as socket:
         first = await asyncio.wait_for(next_payload(socket), 10)
-    assert first["data"]["authorizationSeen"] == "0:Bearer tok-1"
+    assert first["data"]["authorizationSeen"] == f"0:Bearer {token}"
 
 
-async def test_subscriptions_are_offered_over_server_sent_events(edge, http):
+async def test_forged_tokens_are_refused_at_the_edge_on_http_and_websocket(edge, http, tokens):
+    forged = TestTokens().token("user-1")  # a key the gateway does not know
+    response = await http.post(
+        edge, json={"query": "{ requestId }"}, headers={"authorization": f"Bearer {forged}"}
+    )
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    ws_url = edge.replace("http://", "ws://")
+    async with subscription(
+        ws_url, "subscription { authorizationSeen(count: 2) }", token=forged
+    ) as socket:
+        answer = await asyncio.wait_for(next_payload(socket), 10)
+    assert answer.get("data") is None
+    assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_subscriptions_are_offered_over_server_sent_events(edge, http, tokens):
+    token = tokens.token("user-1")
     async with http.stream(
         "POST",
         edge,
         json={"query": "subscription { authorizationSeen(count: 2) }"},
-        headers={"accept": "text/event-stream", "authorization": "Bearer sse-token"},
+        headers={"accept": "text/event-stream", "authorization": f"Bearer {token}"},
     ) as response:
         assert response.status_code == 200
         payloads = []
@@ -120,8 +145,8 @@ async def test_subscriptions_are_offered_over_server_sent_events(edge, http):
                 if len(payloads) == 2:
                     break
     assert [p["data"]["authorizationSeen"] for p in payloads] == [
-        "0:Bearer sse-token",
-        "1:Bearer sse-token",
+        f"0:Bearer {token}",
+        f"1:Bearer {token}",
     ]
 
 
@@ -154,8 +179,8 @@ async def test_login_is_rate_limited_per_client(edge, http):
     assert (await client.raw("{ requestId }")).get("data") is not None
 
 
-async def test_production_mode_refuses_introspection(tmp_path, http):
-    async with gateway_for_echo(tmp_path, production=True) as url:
+async def test_production_mode_refuses_introspection(tmp_path, http, tokens):
+    async with gateway_for_echo(tmp_path, tokens, production=True) as url:
         response = await http.post(url, json={"query": "{ __schema { types { name } } }"})
         allowed = await http.post(url, json={"query": "{ requestId }"})
     assert response.json().get("errors")

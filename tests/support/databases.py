@@ -33,6 +33,8 @@ def postgres_admin_url() -> str | None:
 class TestDatabases:
     """Creates databases for one test session and drops them at the end."""
 
+    __test__ = False  # a helper, not a test class, despite its name
+
     def __init__(self, *, admin_url: str | None, sqlite_dir: Path) -> None:
         self.admin_url = admin_url
         self._sqlite_dir = sqlite_dir

@@ -14,6 +14,8 @@ AUDIENCE = "signa"
 
 
 class TestTokens:
+    __test__ = False  # a helper, not a test class, despite its name
+
     def __init__(self) -> None:
         self.key = SigningKey.generate()
         self.keys = StaticKeySource(jwks_document([self.key]))
