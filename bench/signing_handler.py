@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 
 from libs.auth.principal import Principal, Role
 from libs.clock import SystemClock

@@ -48,10 +48,11 @@ if __name__ == "__main__":
         import signal
 
         profiler = cProfile.Profile()
+        target: str = profile_to
 
         def save(*_: object) -> None:
             profiler.disable()
-            profiler.dump_stats(profile_to)
+            profiler.dump_stats(target)
             raise SystemExit(0)
 
         signal.signal(signal.SIGTERM, save)

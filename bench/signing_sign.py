@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 
 from libs.auth.issuer import SigningKey, TokenIssuer, jwks_document
@@ -160,7 +160,9 @@ def sign_input(occurrence_id: str) -> dict[str, Any]:
     }
 
 
-async def post(http: httpx.AsyncClient, url: str, token: str, query: str, variables: dict) -> Any:
+async def post(
+    http: httpx.AsyncClient, url: str, token: str, query: str, variables: dict[str, Any]
+) -> Any:
     response = await http.post(
         url,
         json={"query": query, "variables": variables},
