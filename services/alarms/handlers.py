@@ -7,7 +7,7 @@ rules and commits the change with its events in one unit of work.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import update
 
@@ -242,5 +242,5 @@ async def compliance_report(
     return rows
 
 
-def _iso(value: object) -> str | None:
-    return value.isoformat() if hasattr(value, "isoformat") else None
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,104 @@
+"""The alarm rules, acknowledgement rules, overdue, IVO deadline and compliance figures.
+
+Plain Python: no database, broker or web imports. Handlers load the facts, ask these
+functions what should happen, and store the answer.
+
+    Errors (errors.py):
+
+    AlarmError
+    ├── AlarmNotFound          no such alarm (or one in a unit the caller may not see)
+    ├── DeviationNotFound      likewise for a deviation report
+    ├── NotPermitted           the caller sees the unit but their role may not do this
+    ├── InvalidAcknowledgement the outcome/comment combination breaks the routine
+    ├── InvalidDeviationInput  empty or oversized text
+    ├── InvalidPeriod          a report period that is empty, reversed or too long
+    ├── AlarmNotOpen           somebody acknowledged it first
+    ├── AlreadyReported        the alarm already has a deviation report
+    └── AlreadyAssessed        the deviation already has a Lex Sarah assessment
+"""
+
+from services.alarms.domain.compliance import (
+    ComplianceRow,
+    ReportAlarm,
+    ReportOccurrence,
+    aggregate_compliance,
+)
+from services.alarms.domain.errors import (
+    AlarmError,
+    AlarmNotFound,
+    AlarmNotOpen,
+    AlreadyAssessed,
+    AlreadyReported,
+    DeviationNotFound,
+    InvalidAcknowledgement,
+    InvalidDeviationInput,
+    InvalidPeriod,
+    NotPermitted,
+)
+from services.alarms.domain.follow_up import (
+    is_overdue,
+    ivo_report_deadline,
+    validate_acknowledgement,
+    validate_deviation_text,
+    validate_period,
+)
+from services.alarms.domain.model import (
+    DEVIATING_STATUSES,
+    MAX_COMMENT_LENGTH,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_REPORT_DAYS,
+    AckOutcome,
+    AlarmKind,
+    AlarmState,
+    SigningStatus,
+    Timing,
+)
+from services.alarms.domain.rules import (
+    AlarmFacts,
+    Evaluation,
+    MissedUpdate,
+    NewAlarm,
+    OccurrenceFacts,
+    SignatureFacts,
+    classify_timing,
+    evaluate,
+)
+
+__all__ = [
+    "DEVIATING_STATUSES",
+    "MAX_COMMENT_LENGTH",
+    "MAX_DESCRIPTION_LENGTH",
+    "MAX_REPORT_DAYS",
+    "AckOutcome",
+    "AlarmError",
+    "AlarmFacts",
+    "AlarmKind",
+    "AlarmNotFound",
+    "AlarmNotOpen",
+    "AlarmState",
+    "AlreadyAssessed",
+    "AlreadyReported",
+    "ComplianceRow",
+    "DeviationNotFound",
+    "Evaluation",
+    "InvalidAcknowledgement",
+    "InvalidDeviationInput",
+    "InvalidPeriod",
+    "MissedUpdate",
+    "NewAlarm",
+    "NotPermitted",
+    "OccurrenceFacts",
+    "ReportAlarm",
+    "ReportOccurrence",
+    "SignatureFacts",
+    "SigningStatus",
+    "Timing",
+    "aggregate_compliance",
+    "classify_timing",
+    "evaluate",
+    "is_overdue",
+    "ivo_report_deadline",
+    "validate_acknowledgement",
+    "validate_deviation_text",
+    "validate_period",
+]

@@ -1,0 +1,69 @@
+"""Acknowledgement rules, overdue, the IVO deadline, deviation text and report periods."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from services.alarms.domain.errors import (
+    AlarmNotOpen,
+    InvalidAcknowledgement,
+    InvalidDeviationInput,
+    InvalidPeriod,
+)
+from services.alarms.domain.model import (
+    MAX_COMMENT_LENGTH,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_REPORT_DAYS,
+    AckOutcome,
+    AlarmState,
+)
+
+
+def validate_acknowledgement(
+    *, outcome: AckOutcome, comment: str | None, state: AlarmState, has_deviation_report: bool
+) -> str | None:
+    """Check an acknowledgement against the routine; returns the cleaned comment."""
+    cleaned = (comment or "").strip() or None
+    if cleaned is not None and len(cleaned) > MAX_COMMENT_LENGTH:
+        raise InvalidAcknowledgement(f"the comment may be at most {MAX_COMMENT_LENGTH} characters")
+    if outcome is AckOutcome.OTHER and cleaned is None:
+        raise InvalidAcknowledgement("outcome OTHER needs a comment saying what was done")
+    if outcome is AckOutcome.DEVIATION_REPORTED and not has_deviation_report:
+        raise InvalidAcknowledgement(
+            "outcome DEVIATION_REPORTED needs a linked deviation report: "
+            "write one with reportDeviation first"
+        )
+    if state is not AlarmState.OPEN:
+        raise AlarmNotOpen("the alarm is already acknowledged")
+    return cleaned
+
+
+def is_overdue(*, state: AlarmState, raised_at: datetime, now: datetime, after: timedelta) -> bool:
+    return state is AlarmState.OPEN and now - raised_at > after
+
+
+def ivo_report_deadline(*, assessed_on: date, within_days: int) -> date:
+    """The last day to report a Lex Sarah case to IVO.
+
+    The regulation says "snarast"; we record a concrete date so it can be followed up: the
+    assessment date (unit-local) plus a configured number of days, two weeks by default.
+    """
+    return assessed_on + timedelta(days=within_days)
+
+
+def validate_deviation_text(text: str, *, what: str) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidDeviationInput(f"the {what} must not be empty")
+    if len(cleaned) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidDeviationInput(
+            f"the {what} may be at most {MAX_DESCRIPTION_LENGTH} characters"
+        )
+    return cleaned
+
+
+def validate_period(*, start: date, end: date) -> None:
+    if end < start:
+        raise InvalidPeriod("'to' is before 'from'")
+    if (end - start).days + 1 > MAX_REPORT_DAYS:
+        raise InvalidPeriod(f"a report covers at most {MAX_REPORT_DAYS} days")

@@ -1,0 +1,152 @@
+"""When an occurrence has which alarms: the rule every event and the sweeper apply."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from services.alarms.domain.model import DEVIATING_STATUSES, AlarmKind, AlarmState, Timing
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignatureFacts:
+    signature_id: str
+    status: str | None  # None while only an annulment or documentation of it is known
+    timing: str | None
+    signed_at: datetime | None
+    annulled: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmFacts:
+    alarm_id: str
+    kind: AlarmKind
+    state: AlarmState
+    signature_id: str | None
+    generation: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OccurrenceFacts:
+    window_start: datetime | None  # None until the OccurrenceScheduled event arrived
+    window_end: datetime | None
+    cancelled: bool
+    prn: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewAlarm:
+    kind: AlarmKind
+    signature_id: str | None
+    generation: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class MissedUpdate:
+    """An open MISSED alarm now shows who signed (late) — or that the window is unsigned again."""
+
+    alarm_id: str
+    signature_id: str | None
+    generation: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evaluation:
+    raise_alarms: tuple[NewAlarm, ...] = ()
+    update_missed: MissedUpdate | None = None
+    # When the sweeper must look again: the end of the window (+ grace) while it is unsigned.
+    check_due: datetime | None = None
+
+
+def classify_timing(
+    *, performed_at: datetime, window_start: datetime, window_end: datetime
+) -> Timing:
+    """The window is ``[start, end)``: performing exactly at its end is already late."""
+    if performed_at < window_start:
+        return Timing.EARLY
+    if performed_at >= window_end:
+        return Timing.LATE
+    return Timing.ON_TIME
+
+
+def _active(signatures: Iterable[SignatureFacts]) -> SignatureFacts | None:
+    live = [s for s in signatures if not s.annulled and s.status is not None]
+    return max(live, key=lambda s: (s.signed_at or _EARLIEST, s.signature_id), default=None)
+
+
+def evaluate(
+    *,
+    occurrence: OccurrenceFacts,
+    signatures: Sequence[SignatureFacts],
+    alarms: Sequence[AlarmFacts],
+    now: datetime,
+    grace: timedelta,
+) -> Evaluation:
+    """What should change for one occurrence, given everything known about it now.
+
+    The answer depends only on the facts, never on which event arrived last, so replaying
+    events in any order converges. A MISSED alarm belongs to a *generation* — the number of
+    annulled signatures so far — so an annulment after the window reopens it exactly once,
+    while a repeated event for an already-missed window raises nothing.
+    """
+    if occurrence.cancelled or occurrence.prn:
+        return Evaluation()
+    generation = sum(1 for s in signatures if s.annulled)
+    active = _active(signatures)
+    missed = [a for a in alarms if a.kind is AlarmKind.MISSED]
+    open_missed = next((a for a in missed if a.state is AlarmState.OPEN), None)
+    due_at = occurrence.window_end + grace if occurrence.window_end is not None else None
+
+    if active is None:
+        if due_at is None or any(a.generation == generation for a in missed):
+            return Evaluation()
+        if now < due_at:
+            return Evaluation(check_due=due_at)
+        if open_missed is not None:
+            # The signature that covered it was annulled: the same open alarm is missed again.
+            return Evaluation(
+                update_missed=MissedUpdate(
+                    alarm_id=open_missed.alarm_id, signature_id=None, generation=generation
+                )
+            )
+        return Evaluation(
+            raise_alarms=(
+                NewAlarm(kind=AlarmKind.MISSED, signature_id=None, generation=generation),
+            )
+        )
+
+    update = None
+    if open_missed is not None and open_missed.signature_id != active.signature_id:
+        update = MissedUpdate(
+            alarm_id=open_missed.alarm_id, signature_id=active.signature_id, generation=generation
+        )
+    covered_by_missed = open_missed is not None or any(
+        a.signature_id == active.signature_id for a in missed
+    )
+    already = {(a.kind, a.signature_id) for a in alarms if a.kind is not AlarmKind.MISSED}
+    new: list[NewAlarm] = []
+    if (
+        active.timing in (Timing.EARLY, Timing.LATE)
+        and not covered_by_missed
+        and (AlarmKind.OUTSIDE_WINDOW, active.signature_id) not in already
+    ):
+        new.append(
+            NewAlarm(
+                kind=AlarmKind.OUTSIDE_WINDOW,
+                signature_id=active.signature_id,
+                generation=generation,
+            )
+        )
+    if (
+        active.status in DEVIATING_STATUSES
+        and (AlarmKind.DEVIATING, active.signature_id) not in already
+    ):
+        new.append(
+            NewAlarm(
+                kind=AlarmKind.DEVIATING, signature_id=active.signature_id, generation=generation
+            )
+        )
+    return Evaluation(raise_alarms=tuple(new), update_missed=update)
