@@ -1,0 +1,12 @@
+"""The interventions subgraph: the types, queries and mutations this service owns.
+
+``Occurrence``, ``Tenant`` and ``Intervention`` are federation entities keyed by ``id``.
+Domain errors become client errors in one place, `context.client_errors`.
+"""
+
+from services.interventions.graphql.context import InterventionsContext
+from services.interventions.graphql.mutation import Mutation
+from services.interventions.graphql.query import Query
+from services.interventions.graphql.types import ENTITIES
+
+__all__ = ["ENTITIES", "InterventionsContext", "Mutation", "Query"]

@@ -1,0 +1,272 @@
+"""The subgraph's types. ``Occurrence``, ``Tenant`` and ``Intervention`` are federation
+entities keyed by ``id``; signing adds ``Occurrence.signature`` and alarms ``Occurrence.alarms``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, cast
+
+import strawberry
+from sqlalchemy import Row
+from strawberry.scalars import JSON
+
+from services.interventions import domain, queries
+from services.interventions.graphql.context import Info
+from services.interventions.tables import (
+    AbsenceRow,
+    InterventionChangeRow,
+    InterventionRow,
+    OccurrenceRow,
+    TenantRow,
+)
+
+__all__ = [
+    "ENTITIES",
+    "Absence",
+    "AbsenceKind",
+    "Category",
+    "Intervention",
+    "InterventionChange",
+    "Occurrence",
+    "Schedule",
+    "Tenant",
+    "occurrences",
+]
+
+
+Category = strawberry.enum(domain.Category, name="InterventionCategory")
+InterventionState = strawberry.enum(domain.InterventionState, name="InterventionState")
+AbsenceKind = strawberry.enum(domain.AbsenceKind, name="AbsenceKind")
+
+
+@strawberry.enum
+class OccurrenceState(Enum):
+    SCHEDULED = "SCHEDULED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.type
+class Schedule:
+    rrule: str
+    window_start: str = strawberry.field(description='Local wall time "HH:MM" of the unit.')
+    window_minutes: int
+
+
+@strawberry.type
+class InterventionChange:
+    change: str
+    details: JSON
+    changed_by: strawberry.ID
+    changed_at: datetime
+
+    @classmethod
+    def from_row(cls, row: InterventionChangeRow) -> InterventionChange:
+        return cls(
+            change=row.change,
+            details=cast(JSON, row.details),
+            changed_by=strawberry.ID(row.changed_by),
+            changed_at=row.changed_at,
+        )
+
+
+@strawberry.type
+class Absence:
+    id: strawberry.ID
+    tenant_id: strawberry.ID
+    kind: AbsenceKind  # type: ignore[valid-type]
+    starts_at: datetime = strawberry.field(name="from")
+    ends_at: datetime | None = strawberry.field(name="to")
+    registered_by: strawberry.ID
+    registered_at: datetime
+
+    @classmethod
+    def from_row(cls, row: AbsenceRow) -> Absence:
+        return cls(
+            id=strawberry.ID(row.id),
+            tenant_id=strawberry.ID(row.tenant_id),
+            kind=domain.AbsenceKind(row.kind),
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            registered_by=strawberry.ID(row.registered_by),
+            registered_at=row.registered_at,
+        )
+
+
+@strawberry.federation.type(keys=["id"], description="A care recipient (hyresgäst).")
+class Tenant:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    name: str
+    external_reference: str | None
+    contact_person_id: strawberry.ID | None
+
+    @classmethod
+    def from_row(cls, row: TenantRow | Row[Any]) -> Tenant:
+        return cls(
+            id=strawberry.ID(row.id),
+            unit_id=strawberry.ID(row.unit_id),
+            name=row.name,
+            external_reference=row.external_reference,
+            contact_person_id=strawberry.ID(row.contact_person_id)
+            if row.contact_person_id
+            else None,
+        )
+
+    @strawberry.field
+    async def interventions(self, info: Info) -> list[Intervention]:
+        rows = await queries.interventions_of(sessions=info.context.sessions, tenant_id=self.id)
+        return [Intervention.from_row(row, tenant=self) for row in rows]
+
+    @strawberry.field
+    async def absences(self, info: Info) -> list[Absence]:
+        rows = await queries.absences_of(sessions=info.context.sessions, tenant_id=self.id)
+        return [Absence.from_row(row) for row in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Tenant | None:
+        async with info.context.unit_of_work() as uow:
+            row = await queries.tenant(
+                uow=uow, principal=await info.context.principal(), tenant_id=id
+            )
+        return cls.from_row(row) if row else None
+
+
+@strawberry.federation.type(keys=["id"], description="An intervention (insats) for a tenant.")
+class Intervention:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    tenant_id: strawberry.ID
+    title: str
+    instructions: str
+    category: Category  # type: ignore[valid-type]
+    plan_reference: str | None
+    prn: bool
+    schedule: Schedule | None
+    valid_from: date
+    valid_to: date | None
+    state: InterventionState  # type: ignore[valid-type]
+    state_reason: str | None
+    anchored_by: strawberry.ID | None
+    anchored_at: datetime | None
+    created_by: strawberry.ID
+    created_at: datetime
+    known_tenant: strawberry.Private[Tenant | None] = None
+
+    @classmethod
+    def from_row(
+        cls, row: InterventionRow | Row[Any], *, tenant: Tenant | None = None
+    ) -> Intervention:
+        schedule = (
+            Schedule(
+                rrule=row.rrule, window_start=row.window_start, window_minutes=row.window_minutes
+            )
+            if row.rrule is not None and row.window_start is not None and row.window_minutes
+            else None
+        )
+        return cls(
+            id=strawberry.ID(row.id),
+            unit_id=strawberry.ID(row.unit_id),
+            tenant_id=strawberry.ID(row.tenant_id),
+            title=row.title,
+            instructions=row.instructions,
+            category=domain.Category(row.category),
+            plan_reference=row.plan_reference,
+            prn=row.prn,
+            schedule=schedule,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+            state=domain.InterventionState(row.state),
+            state_reason=row.state_reason,
+            anchored_by=strawberry.ID(row.anchored_by) if row.anchored_by else None,
+            anchored_at=row.anchored_at,
+            created_by=strawberry.ID(row.created_by),
+            created_at=row.created_at,
+            known_tenant=tenant,
+        )
+
+    @strawberry.field
+    async def tenant(self, info: Info) -> Tenant:
+        if self.known_tenant is None:
+            row = await queries.tenant_row(sessions=info.context.sessions, tenant_id=self.tenant_id)
+            assert row is not None  # interventions reference tenants by foreign key
+            self.known_tenant = Tenant.from_row(row)
+        return self.known_tenant
+
+    @strawberry.field(description="Who changed what, and when; oldest first.")
+    async def history(self, info: Info) -> list[InterventionChange]:
+        rows = await queries.history_of(sessions=info.context.sessions, intervention_id=self.id)
+        return [InterventionChange.from_row(row) for row in rows]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Intervention | None:
+        async with info.context.unit_of_work() as uow:
+            row = await queries.intervention(
+                uow=uow, principal=await info.context.principal(), intervention_id=id
+            )
+        return cls.from_row(row) if row else None
+
+
+@strawberry.federation.type(
+    keys=["id"], description="One planned window [windowStart, windowEnd) of an intervention."
+)
+class Occurrence:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    local_date: date = strawberry.field(description="The unit's local date the window starts on.")
+    window_start: datetime
+    window_end: datetime
+    state: OccurrenceState
+    cancel_reason: str | None
+    cancelled_at: datetime | None
+    prn: bool
+    intervention: Intervention
+    tenant: Tenant
+
+    @classmethod
+    def from_rows(
+        cls, occurrence: OccurrenceRow | Row[Any], *, intervention: Intervention, tenant: Tenant
+    ) -> Occurrence:
+        return cls(
+            id=strawberry.ID(occurrence.id),
+            unit_id=strawberry.ID(occurrence.unit_id),
+            local_date=occurrence.local_date,
+            window_start=occurrence.window_start,
+            window_end=occurrence.window_end,
+            state=OccurrenceState(occurrence.state),
+            cancel_reason=occurrence.cancel_reason,
+            cancelled_at=occurrence.cancelled_at,
+            prn=False,
+            intervention=intervention,
+            tenant=tenant,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Occurrence | None:
+        async with info.context.unit_of_work() as uow:
+            item = await queries.occurrence(
+                uow=uow, principal=await info.context.principal(), occurrence_id=id
+            )
+        return occurrences([item])[0] if item else None
+
+
+def occurrences(items: list[queries.WorklistItem]) -> list[Occurrence]:
+    # One object per tenant and intervention, however many occurrences share them.
+    tenants: dict[str, Tenant] = {}
+    interventions: dict[str, Intervention] = {}
+    result = []
+    for item in items:
+        tenant = tenants.get(item.tenant.id) or tenants.setdefault(
+            item.tenant.id, Tenant.from_row(item.tenant)
+        )
+        intervention = interventions.get(item.intervention.id) or interventions.setdefault(
+            item.intervention.id, Intervention.from_row(item.intervention, tenant=tenant)
+        )
+        result.append(
+            Occurrence.from_rows(item.occurrence, intervention=intervention, tenant=tenant)
+        )
+    return result
+
+
+ENTITIES = [Occurrence, Tenant, Intervention]
