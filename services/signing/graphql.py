@@ -7,7 +7,7 @@ Domain errors are translated to client errors here and nowhere else (`client_err
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -318,8 +318,9 @@ class Mutation:
         context = _context(info)
         principal = await context.principal()
         with _translated():
-            commands = _commands(inputs, limit=context.signing.sync_max_items)
-            results = await handlers.sync(commands, principal=principal, signing=context.signing)
+            results = await handlers.sync(
+                [item.to_command() for item in inputs], principal=principal, signing=context.signing
+            )
         return [SignResult.from_result(result) for result in results]
 
     @strawberry.mutation
@@ -346,12 +347,6 @@ class Mutation:
                 str(signature_id), principal=await context.principal(), signing=context.signing
             )
         return Signature.from_domain(signature)
-
-
-def _commands(inputs: Sequence[SignInput], *, limit: int) -> list[SignCommand]:
-    if len(inputs) > limit:
-        raise domain.InvalidSigning(f"at most {limit} signatures per sync")
-    return [item.to_command() for item in inputs]
 
 
 def entity_types() -> list[type]:

@@ -19,10 +19,10 @@ class SigningSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///.signa/signing.db"
     port: int = 8103
     # How far the phone's performedAt may lie before / after the server's signedAt.
-    performed_back: timedelta = timedelta(hours=24)
-    performed_ahead: timedelta = timedelta(minutes=2)
+    performed_back: timedelta = Field(default=timedelta(hours=24), ge=timedelta(0))
+    performed_ahead: timedelta = Field(default=timedelta(minutes=2), ge=timedelta(0))
     # How long after signing the signer may annul their own signature.
-    annul_limit: timedelta = timedelta(hours=24)
+    annul_limit: timedelta = Field(default=timedelta(hours=24), ge=timedelta(0))
     # A phone may sign an occurrence before its OccurrenceScheduled reached us; wait this long.
     occurrence_wait_seconds: float = Field(default=3.0, ge=0, le=30)
     sync_max_items: int = Field(default=200, ge=1, le=1000)
