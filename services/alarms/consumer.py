@@ -76,7 +76,13 @@ async def _upsert(
 
 
 async def _occurrence(
-    uow: UnitOfWork, *, occurrence_id: str, intervention_id: str, tenant_id: str, unit_id: str
+    uow: UnitOfWork,
+    *,
+    occurrence_id: str,
+    intervention_id: str,
+    tenant_id: str,
+    unit_id: str,
+    prn: bool = False,
 ) -> OccurrenceRow:
     """The occurrence's row, created as a stub if this is the first we hear of it, and locked."""
     return await _upsert(
@@ -87,7 +93,7 @@ async def _occurrence(
             "intervention_id": intervention_id,
             "tenant_id": tenant_id,
             "unit_id": unit_id,
-            "prn": False,
+            "prn": prn,
         },
     )
 
@@ -169,6 +175,7 @@ def build_handlers(settings: AlarmsSettings) -> dict[str, Handler]:
             intervention_id=fact.intervention_id,
             tenant_id=fact.tenant_id,
             unit_id=fact.unit_id,
+            prn=fact.prn,
         )
         await _signature(
             uow,

@@ -57,8 +57,8 @@ class Sweeper:
                 await asyncio.wait_for(self._wake.wait(), self._settings.sweep_interval_seconds)
 
     async def start(self) -> None:
-        # Catch up on what ended while we were down before declaring the service started.
-        await self.sweep_once()
+        # The loop's first pass catches up on windows that ended while the service was down;
+        # it runs in the background so a long outage does not hold up start-up and probes.
         self._task = asyncio.create_task(self._run(), name="alarms-sweeper")
 
     async def stop(self) -> None:

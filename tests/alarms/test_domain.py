@@ -131,18 +131,27 @@ def test_deviating_statuses_raise_deviating_once_per_signature(status):
     )
 
 
-def test_cancelled_and_prn_occurrences_raise_nothing():
+def test_cancelled_occurrences_raise_nothing():
     cancelled = OccurrenceFacts(window_start=START, window_end=END, cancelled=True)
-    prn = OccurrenceFacts(window_start=START, window_end=END, cancelled=False, prn=True)
-    for occurrence in (cancelled, prn):
+    for signatures in ([], [signature(status="NOT_DONE", timing="LATE")]):
         result = evaluate(
-            occurrence=occurrence,
-            signatures=[signature(status="NOT_DONE", timing="LATE")],
-            alarms=[],
-            now=END,
-            grace=NO_GRACE,
+            occurrence=cancelled, signatures=signatures, alarms=[], now=END, grace=NO_GRACE
         )
         assert result == type(result)()
+
+
+def test_prn_is_never_missed_or_outside_but_a_deviating_prn_signature_is_an_alarm():
+    prn = OccurrenceFacts(window_start=START, window_end=END, cancelled=False, prn=True)
+    unsigned = evaluate(occurrence=prn, signatures=[], alarms=[], now=END, grace=NO_GRACE)
+    assert unsigned == type(unsigned)()
+    declined = evaluate(
+        occurrence=prn,
+        signatures=[signature(status="DECLINED", timing=None)],
+        alarms=[],
+        now=END,
+        grace=NO_GRACE,
+    )
+    assert [a.kind for a in declined.raise_alarms] == [AlarmKind.DEVIATING]
 
 
 def test_signature_known_before_its_window_still_raises_from_its_own_facts():

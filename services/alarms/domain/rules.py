@@ -92,13 +92,15 @@ def evaluate(
     annulled signatures so far — so an annulment after the window reopens it exactly once,
     while a repeated event for an already-missed window raises nothing.
     """
-    if occurrence.cancelled or occurrence.prn:
+    if occurrence.cancelled:
         return Evaluation()
     generation = sum(1 for s in signatures if s.annulled)
     active = _active(signatures)
     missed = [a for a in alarms if a.kind is AlarmKind.MISSED]
     open_missed = next((a for a in missed if a.state is AlarmState.OPEN), None)
-    due_at = occurrence.window_end + grace if occurrence.window_end is not None else None
+    # PRN ("vid behov") has no window to miss or to sign outside of; deviations still count.
+    windowed = occurrence.window_end is not None and not occurrence.prn
+    due_at = occurrence.window_end + grace if windowed and occurrence.window_end else None
 
     if active is None:
         if due_at is None or any(a.generation == generation for a in missed):
@@ -129,7 +131,8 @@ def evaluate(
     already = {(a.kind, a.signature_id) for a in alarms if a.kind is not AlarmKind.MISSED}
     new: list[NewAlarm] = []
     if (
-        active.timing in (Timing.EARLY, Timing.LATE)
+        not occurrence.prn
+        and active.timing in (Timing.EARLY, Timing.LATE)
         and not covered_by_missed
         and (AlarmKind.OUTSIDE_WINDOW, active.signature_id) not in already
     ):
