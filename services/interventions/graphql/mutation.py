@@ -8,7 +8,7 @@ import strawberry
 
 from libs.auth.principal import Principal
 from libs.messaging.unit_of_work import UnitOfWork
-from services.interventions import domain, handlers
+from services.interventions import absences, domain, handlers
 from services.interventions.graphql.context import Info, client_errors
 from services.interventions.graphql.types import (
     Absence,
@@ -187,7 +187,7 @@ class Mutation:
         principal, uow = await _caller(info)
         with client_errors():
             async with uow:
-                row = await handlers.register_absence(
+                row = await absences.register_absence(
                     uow=uow,
                     principal=principal,
                     tenant_id=input.tenant_id,
@@ -202,7 +202,7 @@ class Mutation:
         principal, uow = await _caller(info)
         with client_errors():
             async with uow:
-                row = await handlers.end_absence(
+                row = await absences.end_absence(
                     uow=uow,
                     principal=principal,
                     absence_id=absence_id,
