@@ -292,23 +292,6 @@ async def outbox(service: Service, event_type: str, **match: str) -> list[dict]:
         return [row for row in rows if all(row.get(k) == v for k, v in match.items())]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Two deprecations raised inside libs (build_schema passes extension instances, which
-    # strawberry 0.341 deprecates; the Alembic config sets no path_separator) must not fail
-    # these tests until libs is fixed.
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(
-                pytest.mark.filterwarnings(
-                    "ignore:Passing an extension instance:DeprecationWarning"
-                )
-            )
-            item.add_marker(
-                pytest.mark.filterwarnings("ignore:No path_separator found:DeprecationWarning")
-            )
-
-
 async def missed_alarm(service: Service, unit: Unit, *, minutes_from_now: int = 1) -> AlarmRow:
     """Schedule an occurrence in ``unit``, let its window end unsigned, return the MISSED alarm."""
     occurrence = unit.scheduled(service.clock.now() + timedelta(minutes=minutes_from_now))
