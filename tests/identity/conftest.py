@@ -48,6 +48,19 @@ async def error_code(operation: Awaitable[object]) -> str:
     return raised.value.code
 
 
+async def login_error(
+    stack: Stack, username: str, password: str, *, address: str = "10.0.0.1"
+) -> dict | None:
+    """Log in from ``address`` (as the gateway forwards it); the first error, or None."""
+    response = await stack.api._http.post(
+        stack.api.url,
+        json={"query": LOGIN, "variables": {"u": username, "p": password}},
+        headers={"x-forwarded-for": f"{address}, 172.16.0.1"},
+    )
+    errors = response.json().get("errors")
+    return errors[0] if errors else None
+
+
 @pytest.fixture
 def mail_sink(tmp_path: Path) -> AsyncIterator[MailSink]:
     sink = MailSink(tmp_path / "mail", find_free_port())
