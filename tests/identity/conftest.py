@@ -25,21 +25,6 @@ mutation($u: String!, $p: String!) {
 
 TOKEN_IN_LINK = re.compile(r"/activate#token=([A-Za-z0-9_\-]+)")
 
-# Warnings are errors here, but two come from libs/, not identity (reported for a fix there):
-# libs.migrations builds its Alembic config without ``path_separator``, and
-# libs.graphql.schema passes extension instances, which strawberry 0.341 deprecates.
-KNOWN_WARNINGS = (
-    "ignore:No path_separator found:DeprecationWarning",
-    "ignore:Passing an extension instance:DeprecationWarning",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if Path(str(item.fspath)).parent == Path(__file__).parent:
-            for warning in KNOWN_WARNINGS:
-                item.add_marker(pytest.mark.filterwarnings(warning))
-
 
 async def error_code(operation: Awaitable[object]) -> str:
     """The ``extensions.code`` of the error ``operation`` must fail with."""
