@@ -23,16 +23,18 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 import websockets
 from sqlalchemy import func, select
+from websockets.typing import Subprotocol
 
 from libs.auth.issuer import SigningKey, TokenIssuer, jwks_document
 from libs.auth.principal import Principal, Role
 from libs.auth.verifier import StaticKeySource
 from libs.devstack.broker import BrokerProcess, find_free_port
-from libs.messaging.envelope import CloudEvent, encode_data, to_kafka
+from libs.messaging.envelope import CloudEvent, KafkaRecord, encode_data, to_kafka
 from libs.messaging.kafka import KafkaPublisher
 from libs.settings import CommonSettings
 from services.alarms.app import create_app
@@ -50,7 +52,7 @@ SUBSCRIBE = """subscription($u: ID!) {
 }"""
 
 
-def record(event, topic: str):
+def record(event: Any, topic: str) -> KafkaRecord:
     cloud = CloudEvent(
         type=event.TYPE,
         source="/bench",
@@ -127,7 +129,9 @@ async def main() -> None:
         to_raise: list[float] = []
         latencies: list[float] = []
         ws_url = f"ws://127.0.0.1:{settings.port}/graphql"
-        async with websockets.connect(ws_url, subprotocols=["graphql-transport-ws"]) as socket:
+        async with websockets.connect(
+            ws_url, subprotocols=[Subprotocol("graphql-transport-ws")]
+        ) as socket:
             await socket.send(
                 json.dumps(
                     {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}

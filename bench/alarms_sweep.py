@@ -18,14 +18,15 @@ import os
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from libs.clock import FakeClock
-from libs.database import create_engine
+from libs.database import SessionFactory, create_engine
 from libs.messaging.unit_of_work import UnitOfWork
 from libs.migrations import upgrade
 from services.alarms.app import DEFINITION
@@ -61,7 +62,7 @@ async def drop_database(name: str) -> None:
         await connection.close()
 
 
-def occurrence_rows(count: int, *, due: int) -> list[dict]:
+def occurrence_rows(count: int, *, due: int) -> list[dict[str, Any]]:
     """``due`` windows ended a minute ago; the rest end over the next 24 hours."""
     rows = []
     for i in range(count):
@@ -86,13 +87,15 @@ def occurrence_rows(count: int, *, due: int) -> list[dict]:
     return rows
 
 
-async def load(sessions, rows: list[dict]) -> None:
+async def load(sessions: SessionFactory, rows: list[dict[str, Any]]) -> None:
     async with sessions() as session, session.begin():
         for start in range(0, len(rows), 10_000):
             await session.execute(insert(OccurrenceRow), rows[start : start + 10_000])
 
 
-async def sweep(sessions, clock, settings) -> tuple[int, float]:
+async def sweep(
+    sessions: SessionFactory, clock: FakeClock, settings: AlarmsSettings
+) -> tuple[int, float]:
     started = time.perf_counter()
     uow = UnitOfWork(
         sessions=sessions, tables=INFRASTRUCTURE.messaging, source="/bench", clock=clock
