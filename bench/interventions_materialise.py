@@ -182,6 +182,7 @@ async def main() -> None:
             tenants = await session.scalar(select(func.count()).select_from(TenantRow))
         await engine.dispose()
         print(f"interventions: {interventions} (tenants {tenants}); local day 2026-02-11")
+        print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         print(
             f"first pass:  {added} occurrences + {outbox} outbox rows in {first:.2f} s "
             f"({added / first:,.0f} occurrences/s) — target ≤ 30 s"

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import statistics
 import sys
 import time
@@ -138,6 +139,7 @@ async def measure(http, base, headers, label, query, requests):  # type: ignore[
         latencies.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
     quantiles = statistics.quantiles(latencies, n=100)
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print(
         f"worklist ({label} selection): {count} occurrences, "
         f"{len(response.content) / 1024:.0f} KiB; {requests} sequential requests: "
