@@ -258,14 +258,3 @@ def sign_input(
 
 
 __all__ = ["ACCESS_TOPIC", "NOW", "SIGN", "SigningService", "new_id", "sign_input"]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Two deprecations raised from libs, whose fixes belong there: libs.graphql.schema passes
-    # extension instances (strawberry wants factories) and libs.migrations sets no Alembic
-    # path_separator.
-    here = Path(__file__).parent
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(here):
-            for message in ("Passing an extension instance", "No path_separator found"):
-                item.add_marker(pytest.mark.filterwarnings(f"ignore:{message}:DeprecationWarning"))
