@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from libs.database import dialect_name, insert_ignoring_conflicts
 from libs.messaging.unit_of_work import UnitOfWork
 from services.interventions import domain
+from services.interventions.bulk import COPY_THRESHOLD, copy_insert_ignoring_conflicts
 from services.interventions.events import OccurrenceCancelled, OccurrenceScheduled
 from services.interventions.outbox import emit_all
 from services.interventions.tables import (
@@ -39,6 +40,16 @@ SCHEDULED = "SCHEDULED"
 CANCELLED = "CANCELLED"
 _INSERT_BATCH = 2000
 _LOCK_BATCH = 5000
+# What an OccurrenceScheduled needs of an inserted row, in this order.
+_RETURNED = (
+    "id",
+    "intervention_id",
+    "tenant_id",
+    "unit_id",
+    "local_date",
+    "window_start",
+    "window_end",
+)
 
 
 def schedule_of(row: InterventionRow) -> domain.Schedule | None:
@@ -222,15 +233,7 @@ async def _insert(uow: UnitOfWork, candidates: Sequence[_Candidate], *, now: dat
     statement = insert_ignoring_conflicts(
         table,
         dialect_name=dialect_name(uow.session),
-    ).returning(
-        table.c.id,
-        table.c.intervention_id,
-        table.c.tenant_id,
-        table.c.unit_id,
-        table.c.local_date,
-        table.c.window_start,
-        table.c.window_end,
-    )
+    ).returning(*(table.c[name] for name in _RETURNED))
     rows: list[dict[str, Any]] = [
         {
             "id": str(uuid.uuid4()),
@@ -245,22 +248,42 @@ async def _insert(uow: UnitOfWork, candidates: Sequence[_Candidate], *, now: dat
         }
         for c in candidates
     ]
-    events: list[OccurrenceScheduled] = []
-    for offset in range(0, len(rows), _INSERT_BATCH):
-        inserted = await uow.session.execute(statement, rows[offset : offset + _INSERT_BATCH])
-        events.extend(
-            OccurrenceScheduled(
-                occurrence_id=row.id,
-                intervention_id=row.intervention_id,
-                tenant_id=row.tenant_id,
-                unit_id=row.unit_id,
-                window_start=row.window_start,
-                window_end=row.window_end,
-                local_date=row.local_date,
-                prn=False,
-            )
-            for row in inserted
+    inserted: list[tuple[Any, ...]] = []
+    if dialect_name(uow.session) == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        columns = list(rows[0])
+        records = await copy_insert_ignoring_conflicts(
+            uow.session,
+            table=table.name,
+            columns=columns,
+            records=[tuple(row[name] for name in columns) for row in rows],
+            returning=_RETURNED,
         )
+        inserted = [tuple(record) for record in records]
+    else:
+        for offset in range(0, len(rows), _INSERT_BATCH):
+            result = await uow.session.execute(statement, rows[offset : offset + _INSERT_BATCH])
+            inserted.extend(tuple(row) for row in result)
+    events = [
+        OccurrenceScheduled(
+            occurrence_id=occurrence_id,
+            intervention_id=intervention_id,
+            tenant_id=tenant_id,
+            unit_id=unit_id,
+            local_date=local_date,
+            window_start=window_start.astimezone(UTC),
+            window_end=window_end.astimezone(UTC),
+            prn=False,
+        )
+        for (
+            occurrence_id,
+            intervention_id,
+            tenant_id,
+            unit_id,
+            local_date,
+            window_start,
+            window_end,
+        ) in inserted
+    ]
     await emit_all(uow, events)
     return len(events)
 

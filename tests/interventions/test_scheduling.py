@@ -6,13 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from libs.messaging.envelope import decode_data
 from services.interventions.events import (
     InterventionActivated,
     OccurrenceCancelled,
     OccurrenceScheduled,
 )
+from services.interventions.tables import InterventionRow
 from tests.interventions.conftest import (
     CONFIRM,
+    START,
     UNIT,
     WORKLIST,
     new_intervention,
@@ -299,3 +302,49 @@ async def test_worklist_shows_cancelled_occurrences_only_when_asked_and_history_
     assert change["details"]["before"]["windowStart"] == "08:00"
     assert change["details"]["after"]["windowMinutes"] == 45
     assert history["intervention"]["validTo"] == "2026-02-28"
+
+
+async def test_a_large_pass_goes_through_the_bulk_path_with_the_same_events(service, broker):
+    tenant = await new_tenant(service.admin)
+    async with service.runtime.unit_of_work() as uow:
+        uow.session.add_all(
+            InterventionRow(
+                id=f"bulk-{i}",
+                tenant_id=tenant,
+                unit_id=UNIT,
+                title="Tillsyn",
+                instructions="",
+                category="SOL",
+                prn=False,
+                rrule="FREQ=DAILY",
+                window_start=f"{8 + i % 12:02d}:00",
+                window_minutes=30,
+                valid_from=date(2026, 2, 1),
+                state="ACTIVE",
+                effective_from=START,
+                created_by="test",
+                created_at=START,
+                updated_at=START,
+            )
+            for i in range(80)
+        )
+        await uow.commit()
+    assert await service.scheduler.run_once() == 240
+    assert await service.scheduler.run_once() == 0
+    rows = {r.id: r for r in await service.occurrences()}
+    messages = await read_topic(broker.bootstrap_servers, "interventions.events", at_least=241)
+    scheduled = [
+        decode_data(OccurrenceScheduled, data)
+        for kind, data in messages
+        if kind == OccurrenceScheduled.TYPE
+    ]
+    assert len(scheduled) == 240
+    for event in scheduled:
+        row = rows[event.occurrence_id]
+        assert (event.window_start, event.window_end, event.local_date) == (
+            row.window_start,
+            row.window_end,
+            row.local_date,
+        )
+        assert event.intervention_id == row.intervention_id
+        assert event.tenant_id == tenant
