@@ -72,7 +72,7 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     """An engine tuned for the dialect: a pool for Postgres, WAL and a busy timeout for SQLite."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

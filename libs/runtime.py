@@ -79,7 +79,7 @@ class ServiceRuntime:
         self.definition = definition
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.engine = create_engine(settings.database_url)
+        self.engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._kafka = (
             None

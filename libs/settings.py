@@ -62,6 +62,8 @@ class ServiceSettings(BaseSettings):
     database_url: str
     host: str = "127.0.0.1"
     port: int
+    # Connections per process (and as many again in bursts); the relay keeps one of its own.
+    database_pool_size: int = Field(default=5, ge=1, le=100)
     # Off in production when migrations run as their own step (`signa migrate`).
     migrate_on_start: bool = True
     outbox_poll_seconds: float = Field(default=0.1, gt=0, le=10)
