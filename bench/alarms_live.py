@@ -7,7 +7,7 @@ occurrences, opens an ``alarmEvents`` subscription over a real WebSocket, then p
 Latency is from the broker acknowledging the signature to the RAISED event arriving on the
 subscription.
 
-    .venv/bin/python bench/alarms_live.py [--rate 100] [--seconds 10]
+    .venv/bin/python bench/alarms_live.py [--rate 100] [--seconds 10] [--fetch-max-wait-ms 50]
 """
 
 from __future__ import annotations
@@ -63,11 +63,33 @@ def record(event: Any, topic: str) -> KafkaRecord:
     return to_kafka(cloud, topic=topic)
 
 
+def _patch_fetch_wait(milliseconds: int) -> None:
+    import aiokafka
+
+    original = aiokafka.AIOKafkaConsumer.__init__
+
+    def patched(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("fetch_max_wait_ms", milliseconds)
+        original(self, *args, **kwargs)
+
+    aiokafka.AIOKafkaConsumer.__init__ = patched
+    print(f"(what-if: fetch_max_wait_ms={milliseconds} for every consumer)")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=100.0, help="signatures per second")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--fetch-max-wait-ms",
+        type=int,
+        default=None,
+        help="what-if: give every aiokafka consumer in this process this fetch_max_wait_ms "
+        "(libs does not expose it; Tansu answers a long poll only when the wait ends)",
+    )
     args = parser.parse_args()
+    if args.fetch_max_wait_ms is not None:
+        _patch_fetch_wait(args.fetch_max_wait_ms)
     count = int(args.rate * args.seconds)
 
     broker = BrokerProcess(log_dir=Path(tempfile.mkdtemp(prefix="alarms-bench-")))
