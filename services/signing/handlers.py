@@ -108,11 +108,21 @@ class SignResult:
 
 
 async def sign(command: SignCommand, *, principal: Principal, signing: Signing) -> Signature:
+    async def lookup(session: AsyncSession, key: str) -> tuple[Signature | None, Occurrence | None]:
+        return await repository.find_key_and_occurrence(
+            session, signed_by=principal.user_id, key=key, occurrence_id=command.occurrence_id
+        )
+
     async def load(session: AsyncSession) -> Occurrence | None:
         return await repository.get_occurrence(session, command.occurrence_id)
 
     return await _sign(
-        command, load=load, decide=sign_occurrence, principal=principal, signing=signing
+        command,
+        lookup=lookup,
+        load=load,
+        decide=sign_occurrence,
+        principal=principal,
+        signing=signing,
     )
 
 
@@ -120,28 +130,42 @@ async def sign_prn(command: SignPrnCommand, *, principal: Principal, signing: Si
     async def load(session: AsyncSession) -> Intervention | None:
         return await repository.get_intervention(session, command.intervention_id)
 
+    async def lookup(
+        session: AsyncSession, key: str
+    ) -> tuple[Signature | None, Intervention | None]:
+        earlier = await repository.find_by_key(session, signed_by=principal.user_id, key=key)
+        return earlier, None if earlier else await load(session)
+
     return await _sign(
-        command, load=load, decide=sign_prn_intervention, principal=principal, signing=signing
+        command,
+        lookup=lookup,
+        load=load,
+        decide=sign_prn_intervention,
+        principal=principal,
+        signing=signing,
     )
 
 
 async def _sign(
     command: SignCommand | SignPrnCommand,
     *,
+    lookup: Callable[[AsyncSession, str], Awaitable[tuple[Signature | None, T | None]]],
     load: Callable[[AsyncSession], Awaitable[T | None]],
     decide: Callable[[Request, T | None], Signature],
     principal: Principal,
     signing: Signing,
 ) -> Signature:
-    """Replay, or check, find what is signed (waiting briefly if unknown yet) and store."""
+    """Replay, or check, find what is signed (waiting briefly if unknown yet) and store.
+
+    ``lookup`` finds the signature made earlier with this idempotency key and what is to be
+    signed; ``load`` finds only the latter, while waiting for it.
+    """
     require_offset(command.performed_at)
     key = check_idempotency_key(command.idempotency_key)
     waited = False
     while True:
         async with signing.units_of_work() as uow:
-            earlier = await repository.find_by_key(
-                uow.session, signed_by=principal.user_id, key=key
-            )
+            earlier, target = await lookup(uow.session, key)
             if earlier is not None:
                 return _replay(earlier, command, principal)
             request = _request(
@@ -151,7 +175,6 @@ async def _sign(
                 now=signing.clock.now(),
                 policy=signing.policy,
             )
-            target = await load(uow.session)
             if target is not None or waited:
                 signature = decide(request, target)
                 try:

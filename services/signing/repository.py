@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, Row, and_, bindparam, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.signing.domain import Intervention, Occurrence, Signature, SigningStatus, Timing
@@ -23,6 +24,7 @@ __all__ = [
     "active_signatures_for",
     "add_signature",
     "find_by_key",
+    "find_key_and_occurrence",
     "get_intervention",
     "get_occurrence",
     "get_occurrences",
@@ -34,8 +36,8 @@ __all__ = [
 ]
 
 
-def _signature(row: Row[Any]) -> Signature:
-    values = row._asdict()
+def _signature(row: Row[Any] | dict[str, Any]) -> Signature:
+    values = dict(row) if isinstance(row, dict) else row._asdict()
     values["status"] = SigningStatus(values["status"])
     values["timing"] = Timing(values["timing"]) if values["timing"] else None
     return Signature(**values)
@@ -151,7 +153,7 @@ async def get_occurrences(
     return {row.occurrence_id: _occurrence(row) for row in rows}
 
 
-def _occurrence(row: Row[Any]) -> Occurrence:
+def _occurrence(row: Any) -> Occurrence:
     return Occurrence(
         occurrence_id=row.occurrence_id,
         intervention_id=row.intervention_id,
@@ -162,6 +164,52 @@ def _occurrence(row: Row[Any]) -> Occurrence:
         prn=row.prn,
         cancelled=row.cancelled_at is not None,
     )
+
+
+# The earlier signature with the caller's key and the occurrence to sign, in one round trip
+# (each is absent or one row): the two lookups every `sign` starts with.
+_EARLIER = signatures.alias("earlier")
+_TARGET = occurrences.alias("target")
+_ANCHOR = select(literal(1).label("anchor")).subquery("anchor")
+_KEY_AND_OCCURRENCE = (
+    select(_EARLIER, _TARGET)
+    .select_from(
+        _ANCHOR.outerjoin(
+            _EARLIER,
+            and_(
+                _EARLIER.c.signed_by == bindparam("signed_by"),
+                _EARLIER.c.idempotency_key == bindparam("key"),
+            ),
+        ).outerjoin(_TARGET, _TARGET.c.occurrence_id == bindparam("occurrence_id"))
+    )
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+)
+
+
+async def find_key_and_occurrence(
+    session: AsyncSession, *, signed_by: str, key: str, occurrence_id: str
+) -> tuple[Signature | None, Occurrence | None]:
+    row = (
+        (
+            await session.execute(
+                _KEY_AND_OCCURRENCE,
+                {"signed_by": signed_by, "key": key, "occurrence_id": occurrence_id},
+            )
+        )
+        .one()
+        ._mapping
+    )
+    earlier = (
+        _signature({column.name: row[column] for column in _EARLIER.c})
+        if row[_EARLIER.c.signature_id] is not None
+        else None
+    )
+    target = (
+        _occurrence(SimpleNamespace(**{column.name: row[column] for column in _TARGET.c}))
+        if row[_TARGET.c.occurrence_id] is not None
+        else None
+    )
+    return earlier, target
 
 
 async def get_intervention(session: AsyncSession, intervention_id: str) -> Intervention | None:
