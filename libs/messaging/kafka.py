@@ -31,6 +31,11 @@ log = get_logger(__name__)
 # mid-rebalance (two members then both own every partition).
 CONSUMER_GROUP_TIMING: dict[str, int] = {"session_timeout_ms": 2000, "heartbeat_interval_ms": 200}
 
+# Tansu answers a fetch only when its wait runs out, even if data arrived meanwhile: with
+# aiokafka's 500 ms each hop took ~130 ms at the median, with 50 ms about 11 ms. Apache Kafka
+# answers as soon as data is there, so the short wait only costs a few more idle fetches.
+FETCH_MAX_WAIT_MS = 50
+
 _TOPIC_ALREADY_EXISTS = 36
 
 
@@ -157,6 +162,7 @@ class KafkaEventConsumer:
             group_id=group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
             **CONSUMER_GROUP_TIMING,
         )
         self._stopping = False
@@ -233,6 +239,7 @@ class LiveListener:
             group_id=None,
             enable_auto_commit=False,
             client_id=f"live-{uuid.uuid4().hex[:8]}",
+            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
         )
         await self._consumer.start()
         partitions = self._consumer.partitions_for_topic(self._topic)
