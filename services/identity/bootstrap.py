@@ -24,7 +24,7 @@ from services.identity.handlers import NewUser
 from services.identity.settings import IdentitySettings
 from services.identity.tables import UnitRow, UserRow
 
-__all__ = ["DEMO_UNIT_ID", "DemoLogin", "create_first_admin", "load_demo_data"]
+__all__ = ["DEMO_UNIT_ID", "DemoLogin", "create_first_admin", "demo_logins", "load_demo_data"]
 
 
 class _NotPublishing:

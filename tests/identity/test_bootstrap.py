@@ -29,10 +29,13 @@ async def count_rows(url: str) -> dict[str, int]:
 
 
 async def test_first_admin_gets_an_emailed_and_printed_activation_link_once(
-    identity_settings, mail_sink, capsys
+    empty_identity_settings, mail_sink, capsys
 ):
     link = await create_first_admin(
-        username="forvaltare", email="it@kommun.example.se", name="IT", settings=identity_settings
+        username="forvaltare",
+        email="it@kommun.example.se",
+        name="IT",
+        settings=empty_identity_settings,
     )
     printed = capsys.readouterr().out
     assert link in printed
@@ -41,13 +44,13 @@ async def test_first_admin_gets_an_emailed_and_printed_activation_link_once(
     assert mail["To"] == "it@kommun.example.se"
     assert TOKEN_IN_LINK.search(mail.get_body(("plain",)).get_content()).group(1) in link
 
-    before = await count_rows(identity_settings.database_url)
+    before = await count_rows(empty_identity_settings.database_url)
     with pytest.raises(SystemExit, match="exists already"):
         await create_first_admin(
-            username="Forvaltare", email="x@example.se", name="IT", settings=identity_settings
+            username="Forvaltare", email="x@example.se", name="IT", settings=empty_identity_settings
         )
-    assert await count_rows(identity_settings.database_url) == before
-    engine = create_engine(identity_settings.database_url)
+    assert await count_rows(empty_identity_settings.database_url) == before
+    engine = create_engine(empty_identity_settings.database_url)
     async with engine.connect() as connection:
         roles = (
             await connection.execute(select(RoleAssignmentRow.role, RoleAssignmentRow.unit_id))
@@ -56,8 +59,8 @@ async def test_first_admin_gets_an_emailed_and_printed_activation_link_once(
     assert [tuple(r) for r in roles] == [("SYSTEM_ADMIN", None)]
 
 
-async def test_demo_data_is_loaded_once(identity_settings):
-    logins = await load_demo_data(identity_settings)
+async def test_demo_data_is_loaded_once(empty_identity_settings):
+    logins = await load_demo_data(empty_identity_settings)
     assert {login.role for login in logins} == {
         "SYSTEM_ADMIN",
         "UNIT_MANAGER",
@@ -66,11 +69,11 @@ async def test_demo_data_is_loaded_once(identity_settings):
     }
     assert sum(login.role == "CARE_STAFF" for login in logins) == 2
     assert all(len(login.password) >= 12 for login in logins)
-    first = await count_rows(identity_settings.database_url)
+    first = await count_rows(empty_identity_settings.database_url)
     assert first["units"] == 1
-    assert await load_demo_data(identity_settings) == logins
-    assert await count_rows(identity_settings.database_url) == first
-    engine = create_engine(identity_settings.database_url)
+    assert await load_demo_data(empty_identity_settings) == logins
+    assert await count_rows(empty_identity_settings.database_url) == first
+    engine = create_engine(empty_identity_settings.database_url)
     async with engine.connect() as connection:
         unit = (
             await connection.execute(select(UnitRow.name).where(UnitRow.id == DEMO_UNIT_ID))

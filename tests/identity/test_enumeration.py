@@ -8,7 +8,13 @@ import time
 import pytest
 
 from services.identity.settings import IdentitySettings
-from tests.identity.conftest import login_error
+from tests.identity.conftest import IdentityDatabase, login_error
+
+
+@pytest.fixture
+async def identity_database(databases) -> IdentityDatabase:
+    # A database of its own: the demo users' hashes must be production-strength too.
+    return IdentityDatabase(url=await databases.create("identity"), seeded=False)
 
 
 @pytest.fixture
