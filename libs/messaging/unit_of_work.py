@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.bulk import COPY_THRESHOLD, copy_rows
 from libs.clock import Clock
-from libs.database import SessionFactory
+from libs.database import SessionFactory, dialect_name
 from libs.messaging.envelope import CloudEvent, DomainEvent, encode_data
 from libs.messaging.tables import MessagingTables
 from libs.observability import correlation_id
 
 __all__ = ["UnitOfWork", "UnitOfWorkFactory"]
+
+_BATCH = 5000  # rows per executemany; keeps SQLite under its bound-parameter limit
 
 
 class UnitOfWork:
@@ -69,32 +73,60 @@ class UnitOfWork:
             self._session = None
 
     async def emit(self, event: DomainEvent) -> CloudEvent:
+        cloud_event, row = self._outbox_row(event, now=self.clock.now())
+        # One constant statement with parameters: SQLAlchemy compiles and caches it once.
+        await self.session.execute(self._tables.outbox.insert(), row)
+        self._emitted += 1
+        return cloud_event
+
+    async def emit_many(self, events: Sequence[DomainEvent]) -> None:
+        """Write many events at once: one executemany, or ``COPY`` on PostgreSQL for many."""
+        now = self.clock.now()
+        rows = [self._outbox_row(event, now=now)[1] for event in events]
+        if not rows:
+            return
+        outbox = self._tables.outbox
+        if dialect_name(self.session) == "postgresql" and len(rows) >= COPY_THRESHOLD:
+            columns = list(rows[0])
+            await copy_rows(
+                self.session,
+                table=outbox.name,
+                columns=columns,
+                # COPY hands ``json`` columns over as text.
+                records=[
+                    tuple(json.dumps(row[c]) if c == "data" else row[c] for c in columns)
+                    for row in rows
+                ],
+            )
+        else:
+            for offset in range(0, len(rows), _BATCH):
+                await self.session.execute(outbox.insert(), rows[offset : offset + _BATCH])
+        self._emitted += len(rows)
+
+    def _outbox_row(
+        self, event: DomainEvent, *, now: datetime
+    ) -> tuple[CloudEvent, dict[str, Any]]:
         cloud_event = CloudEvent(
             type=event.TYPE,
             source=self._source,
             subject=event.key,
-            time=self.clock.now(),
+            time=now,
             data=encode_data(event),
             correlation_id=correlation_id.get(),
         )
-        # One constant statement with parameters: SQLAlchemy compiles and caches it once.
-        await self.session.execute(
-            self._tables.outbox.insert(),
-            {
-                "event_id": cloud_event.id,
-                "topic": event.TOPIC,
-                "type": cloud_event.type,
-                "source": cloud_event.source,
-                "subject": cloud_event.subject,
-                "time": cloud_event.time,
-                "data": cloud_event.data,
-                "correlation_id": cloud_event.correlation_id,
-                # Wall time, not the injected clock: it measures relay lag.
-                "created_at": datetime.now(UTC),
-            },
-        )
-        self._emitted += 1
-        return cloud_event
+        row = {
+            "event_id": cloud_event.id,
+            "topic": event.TOPIC,
+            "type": cloud_event.type,
+            "source": cloud_event.source,
+            "subject": cloud_event.subject,
+            "time": cloud_event.time,
+            "data": cloud_event.data,
+            "correlation_id": cloud_event.correlation_id,
+            # Wall time, not the injected clock: it measures relay lag.
+            "created_at": datetime.now(UTC),
+        }
+        return cloud_event, row
 
     async def commit(self) -> None:
         await self.session.commit()

@@ -11,7 +11,6 @@ from libs.auth.principal import Principal, Role
 from libs.messaging.unit_of_work import UnitOfWork
 from services.identity.events import RecordAccessed
 from services.interventions.domain import NotPermitted, UnknownRecord
-from services.interventions.outbox import emit_all
 
 __all__ = ["SERVICE", "record_access", "require_anchoring", "require_reader", "require_writer"]
 
@@ -50,8 +49,7 @@ async def record_access(
 ) -> None:
     """One ``RecordAccessed`` per care recipient (tenant id, unit id) touched."""
     now = uow.clock.now()
-    await emit_all(
-        uow,
+    await uow.emit_many(
         [
             RecordAccessed(
                 user_id=principal.user_id,

@@ -20,12 +20,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
+from libs.bulk import COPY_THRESHOLD, copy_insert_ignoring_conflicts
 from libs.database import dialect_name, insert_ignoring_conflicts
 from libs.messaging.unit_of_work import UnitOfWork
 from services.interventions import domain
-from services.interventions.bulk import COPY_THRESHOLD, copy_insert_ignoring_conflicts
 from services.interventions.events import OccurrenceCancelled, OccurrenceScheduled
-from services.interventions.outbox import emit_all
 from services.interventions.tables import (
     INTERVENTIONS,
     OCCURRENCES,
@@ -284,7 +283,7 @@ async def _insert(uow: UnitOfWork, candidates: Sequence[_Candidate], *, now: dat
             window_end,
         ) in inserted
     ]
-    await emit_all(uow, events)
+    await uow.emit_many(events)
     return len(events)
 
 
@@ -304,8 +303,7 @@ async def cancel(
         .returning(table.c.id, table.c.intervention_id, table.c.tenant_id, table.c.unit_id)
     )
     rows = (await uow.session.execute(statement)).all()
-    await emit_all(
-        uow,
+    await uow.emit_many(
         [
             OccurrenceCancelled(
                 occurrence_id=row.id,

@@ -1,4 +1,4 @@
-"""Bulk writes on PostgreSQL through ``COPY``, for the scheduler's tens of thousands of rows.
+"""Bulk writes on PostgreSQL through ``COPY``, for passes that write tens of thousands of rows.
 
 ``executemany`` sends rows as bound parameters in batches; ``COPY`` streams them in the binary
 format and is several times faster. Both run on the session's connection, inside its
