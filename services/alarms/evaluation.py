@@ -194,9 +194,7 @@ async def _raise(
             )
         ).scalars()
     )
-    for event, _new in raised:
-        if event.alarm_id in inserted:
-            await uow.emit(event)
+    await uow.emit_many([event for event, _new in raised if event.alarm_id in inserted])
 
 
 async def _update_missed(
