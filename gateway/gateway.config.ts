@@ -291,6 +291,9 @@ export const gatewayConfig = defineConfig({
         authorization: c.signaAuthorization ?? request.headers.get('authorization') ?? undefined,
         // HTTP requests: set by the built-in requestId plugin instead.
         'x-request-id': c.signaWsRequestId,
+        // The client address as the gateway saw it (replacing whatever the client claimed),
+        // so identity's per-address log-in limit cannot be dodged with a forged header.
+        'x-forwarded-for': c.signaClientIp,
       };
     },
   },
