@@ -136,6 +136,8 @@ def build_identity(
         is_revoked=runtime.revocations.is_revoked,
         refetch_interval=0.0,
     )
+    # Every request and WebSocket of this process verifies with it.
+    runtime.verifier = verifier
     return Identity(runtime=runtime, deps=deps, verifier=verifier)
 
 
@@ -191,7 +193,7 @@ def create_app(
         return JSONResponse(dict(document), headers={"cache-control": "no-cache"})
 
     def context(*, runtime: ServiceRuntime) -> IdentityContext:
-        return IdentityContext(runtime=runtime, deps=deps, verifier=identity.verifier)
+        return IdentityContext(runtime=runtime, deps=deps)
 
     app = create_service_app(
         runtime=identity.runtime,

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from strawberry.types import Info
 
 from libs.auth.principal import Principal
-from libs.auth.verifier import TokenVerifier
 from libs.graphql import errors
 from libs.graphql.context import ServiceContext
 from libs.runtime import ServiceRuntime
@@ -21,11 +20,9 @@ __all__ = ["IdentityContext", "IdentityInfo", "caller", "translated_errors"]
 class IdentityContext(ServiceContext):
     """Adds identity's use-case dependencies and the caller's network address."""
 
-    def __init__(self, *, runtime: ServiceRuntime, deps: Deps, verifier: TokenVerifier) -> None:
+    def __init__(self, *, runtime: ServiceRuntime, deps: Deps) -> None:
         super().__init__(runtime=runtime)
         self.deps = deps
-        # Identity verifies with its own keys in-process (see app.py).
-        self._verifier = verifier
 
     def client_address(self) -> str:
         """The first ``x-forwarded-for`` hop (the gateway's client), else the socket peer."""
