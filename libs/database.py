@@ -72,7 +72,7 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 5, pre_ping: bool = True) -> AsyncEngine:
     """An engine tuned for the dialect: a pool for Postgres, WAL and a busy timeout for SQLite."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -82,7 +82,7 @@ def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping, pool_recycle=1800
     )
 
 

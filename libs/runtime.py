@@ -79,7 +79,11 @@ class ServiceRuntime:
         self.definition = definition
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self.engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
+        self.engine = create_engine(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            pre_ping=settings.database_pre_ping,
+        )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._kafka = (
             None

@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from libs.graphql.context import ServiceContext, SignaGraphQLRouter
 from libs.observability import HTTP_REQUESTS, correlation_id, get_logger, new_correlation_id
@@ -62,23 +64,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
 
-    @app.middleware("http")
-    async def correlate(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        value = request.headers.get("x-request-id") or new_correlation_id()
-        token = correlation_id.set(value[:64])
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            correlation_id.reset(token)
-        path = request.url.path if request.url.path in KNOWN_PATHS else "other"
-        HTTP_REQUESTS.labels(name, path, str(response.status_code)).observe(
-            time.perf_counter() - started
-        )
-        response.headers["x-request-id"] = value[:64]
-        return response
+    app.add_middleware(_Correlate, service=name)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -95,3 +81,41 @@ def create_service_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+class _Correlate:
+    """Gives each HTTP request its correlation id (and returns it), and times the request.
+
+    Plain ASGI rather than Starlette's ``BaseHTTPMiddleware``, which costs a task and a stream
+    per request; WebSocket and lifespan traffic pass straight through.
+    """
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self._app = app
+        self._service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-request-id")
+        value = (given or new_correlation_id())[:64]
+        path = scope["path"] if scope["path"] in KNOWN_PATHS else "other"
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("x-request-id", value)
+            await send(message)
+
+        token = correlation_id.set(value)
+        try:
+            await self._app(scope, receive, send_with_id)
+        finally:
+            correlation_id.reset(token)
+            HTTP_REQUESTS.labels(self._service, path, str(status)).observe(
+                time.perf_counter() - started
+            )

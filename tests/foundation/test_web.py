@@ -1,0 +1,79 @@
+"""The service shell: health, readiness, metrics, and the correlation id from HTTP to events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from libs.graphql.context import ServiceContext
+from libs.graphql.schema import build_schema
+from libs.runtime import ServiceDefinition, ServiceRuntime
+from libs.settings import ServiceSettings
+from libs.web import create_service_app
+from tests.foundation.conftest import INFRA, TOPIC, Counted, metadata
+from tests.support.servers import serve
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def ping(self) -> str:
+        return "pong"
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def count(self, info: Info[ServiceContext, None], counter_id: str) -> bool:
+        async with info.context.unit_of_work() as uow:
+            await uow.emit(Counted(counter_id=counter_id, amount=1))
+            await uow.commit()
+        return True
+
+
+async def test_health_metrics_and_correlation_id_reaching_the_outbox(
+    counting_db, common_settings, http
+):
+    settings = ServiceSettings(
+        database_url=counting_db, port=1, common=common_settings, migrate_on_start=False
+    )
+    runtime = ServiceRuntime(
+        definition=ServiceDefinition(
+            name="counting",
+            metadata=metadata,
+            tables=INFRA,
+            migrations_dir=Path("unused"),
+            publishes=[TOPIC],
+        ),
+        settings=settings,
+    )
+    app = create_service_app(
+        runtime=runtime, schema=build_schema(query=Query, mutation=Mutation, settings=settings)
+    )
+    async with serve(app) as url:
+        health = await http.get(f"{url}/healthz")
+        ready = await http.get(f"{url}/readyz")
+        counted = await http.post(
+            f"{url}/graphql",
+            json={"query": 'mutation { count(counterId: "c1") }'},
+            headers={"x-request-id": "phone-7f3a"},
+        )
+        anonymous = await http.post(f"{url}/graphql", json={"query": "{ ping }"})
+        metrics = await http.get(f"{url}/metrics")
+        async with runtime.sessions() as session:
+            stored = (
+                await session.execute(select(INFRA.messaging.outbox.c.correlation_id))
+            ).scalar_one()
+
+    assert health.json() == {"status": "ok", "service": "counting"}
+    assert ready.json() == {"ready": True, "database": True, "broker": True}
+    assert counted.json() == {"data": {"count": True}}
+    assert counted.headers["x-request-id"] == "phone-7f3a"
+    assert len(anonymous.headers["x-request-id"]) == 32  # one is made when none is given
+    assert stored == "phone-7f3a"
+    assert 'signa_http_request_seconds_count{path="/graphql",service="counting",status="200"}' in (
+        metrics.text
+    )
