@@ -313,13 +313,17 @@ def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-async def alarms_of_occurrence(session: AsyncSession, occurrence_id: str) -> list[AlarmRow]:
-    return list(
-        (
+async def alarms_of_occurrences(
+    session: AsyncSession, occurrence_ids: Sequence[str]
+) -> list[AlarmRow]:
+    """The alarms of many occurrences at once (a worklist asks for hundreds)."""
+    rows: list[AlarmRow] = []
+    for chunk in _chunks(list(occurrence_ids), 500):
+        rows += (
             await session.execute(
                 select(AlarmRow)
-                .where(AlarmRow.occurrence_id == occurrence_id)
+                .where(AlarmRow.occurrence_id.in_(chunk))
                 .order_by(AlarmRow.raised_at, AlarmRow.alarm_id)
             )
         ).scalars()
-    )
+    return rows

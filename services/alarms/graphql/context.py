@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from libs.graphql.context import ServiceContext
 from libs.runtime import ServiceRuntime
@@ -21,6 +22,8 @@ class AlarmsContext(ServiceContext):
         super().__init__(runtime=runtime)
         self.settings = settings
         self.feed = feed
+        # Occurrence.alarms for a whole worklist in one go, made on first use in the request.
+        self.occurrence_alarms: DataLoader[str, Any] | None = None
 
 
 Info: TypeAlias = strawberry.Info[AlarmsContext, None]

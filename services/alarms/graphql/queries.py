@@ -26,7 +26,7 @@ from services.alarms.graphql.types import (
 )
 from services.alarms.repository import AlarmView
 
-__all__ = ["Query", "alarm_by_id", "alarms_of_occurrence"]
+__all__ = ["Query", "alarm_by_id", "alarms_of_occurrences"]
 
 MAX_PAGE = 100
 
@@ -58,12 +58,14 @@ async def alarm_by_id(info: Info, alarm_id: str) -> Alarm | None:
     return to_alarm(info, view)
 
 
-async def alarms_of_occurrence(info: Info, occurrence_id: str) -> list[Alarm]:
+async def alarms_of_occurrences(info: Info, occurrence_ids: list[str]) -> list[list[Alarm]]:
+    """Batched for the worklist: one transaction, one query, one access-log entry per care
+    recipient — not one of each per occurrence."""
     principal = await info.context.principal()
     async with info.context.unit_of_work() as uow:
         rows = [
             row
-            for row in await repository.alarms_of_occurrence(uow.session, occurrence_id)
+            for row in await repository.alarms_of_occurrences(uow.session, occurrence_ids)
             if principal.has_role(row.unit_id, *READ)
         ]
         views = await repository.alarm_views(uow.session, rows)
@@ -76,7 +78,10 @@ async def alarms_of_occurrence(info: Info, occurrence_id: str) -> list[Alarm]:
                 action="alarm.read",
             )
         await uow.commit()
-    return [to_alarm(info, view) for view in views]
+    by_occurrence: dict[str, list[Alarm]] = {occurrence_id: [] for occurrence_id in occurrence_ids}
+    for view in views:
+        by_occurrence[view.alarm.occurrence_id].append(to_alarm(info, view))
+    return [by_occurrence[occurrence_id] for occurrence_id in occurrence_ids]
 
 
 @strawberry.type

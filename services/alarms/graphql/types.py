@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
@@ -243,9 +244,15 @@ class Occurrence:
 
     @strawberry.field(description="Alarms of the occurrence in units the caller may see.")
     async def alarms(self, info: Info) -> list[Alarm]:
-        from services.alarms.graphql.queries import alarms_of_occurrence
+        from services.alarms.graphql.queries import alarms_of_occurrences
 
-        return await alarms_of_occurrence(info, str(self.id))
+        context = info.context
+        if context.occurrence_alarms is None:
+            context.occurrence_alarms = DataLoader(
+                load_fn=lambda ids: alarms_of_occurrences(info, list(ids))
+            )
+        found: list[Alarm] = await context.occurrence_alarms.load(str(self.id))
+        return found
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Occurrence:
