@@ -8,6 +8,7 @@ from typing import Any, Literal
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
@@ -68,18 +69,23 @@ def build_schema(
     types: Iterable[type] = (),
     settings: ServiceSettings,
 ) -> strawberry.federation.Schema:
-    # Extensions are made per request (they hold its execution context); the parser and
-    # validation caches behind them are process-wide, keyed by their size.
+    # Extensions are made per request (they hold its execution context). The limiters' rule
+    # classes are made once here: the validation cache is keyed by the rules, and a limiter
+    # built per request makes new rule classes each time, so every document would be
+    # validated again (a third of a request's CPU).
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
+    if settings.common.production:
+        rules += DisableIntrospection().validation_rules
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         _ErrorCodes,
     ]
-    if settings.common.production:
-        extensions.append(DisableIntrospection)
     return strawberry.federation.Schema(
         query=query,
         mutation=mutation,

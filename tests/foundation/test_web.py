@@ -77,3 +77,33 @@ async def test_health_metrics_and_correlation_id_reaching_the_outbox(
     assert 'signa_http_request_seconds_count{path="/graphql",service="counting",status="200"}' in (
         metrics.text
     )
+
+
+@strawberry.type
+class Nest:
+    @strawberry.field
+    def child(self) -> Nest:
+        return Nest()
+
+    value: int = 1
+
+
+@strawberry.type
+class NestQuery:
+    @strawberry.field
+    def nest(self) -> Nest:
+        return Nest()
+
+
+async def test_depth_and_alias_limits_hold_on_every_request_not_just_the_first(common_settings):
+    settings = ServiceSettings(
+        database_url="sqlite+aiosqlite://", port=1, common=common_settings, graphql_max_depth=5
+    )
+    schema = build_schema(query=NestQuery, settings=settings)
+    deep = "{ nest { " + "child { " * 8 + "value" + " }" * 8 + " } }"
+    aliases = "{ " + " ".join(f"a{i}: nest {{ value }}" for i in range(40)) + " }"
+    shallow = "{ nest { child { value } } }"
+    for _ in range(3):  # the second and third come from the validation cache
+        assert (await schema.execute(deep)).errors
+        assert (await schema.execute(aliases)).errors
+        assert not (await schema.execute(shallow)).errors
