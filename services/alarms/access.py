@@ -44,15 +44,12 @@ async def record_access(
     action: str,
 ) -> None:
     """One access-log entry per care recipient whose alarm data the caller was shown."""
-    now = uow.clock.now()
-    for tenant_id in sorted(set(tenant_ids)):
-        await uow.emit(
-            RecordAccessed(
-                user_id=principal.user_id,
-                tenant_id=tenant_id,
-                unit_id=unit_id,
-                action=action,
-                service="alarms",
-                accessed_at=now,
-            )
+    await uow.emit_many(
+        RecordAccessed.for_records(
+            user_id=principal.user_id,
+            records=((tenant_id, unit_id) for tenant_id in tenant_ids),
+            action=action,
+            service="alarms",
+            at=uow.clock.now(),
         )
+    )

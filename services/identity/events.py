@@ -8,6 +8,7 @@ Payloads carry ids only: no names, e-mail addresses or other personal details.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -117,3 +118,27 @@ class RecordAccessed:
     @property
     def key(self) -> str:
         return self.user_id
+
+    @classmethod
+    def for_records(
+        cls,
+        *,
+        user_id: str,
+        records: Iterable[tuple[str, str]],
+        action: str,
+        service: str,
+        at: datetime,
+    ) -> list[RecordAccessed]:
+        """One entry per distinct (tenant id, unit id): a worklist showing twenty occurrences
+        of one care recipient is one access to that person's record, not twenty."""
+        return [
+            cls(
+                user_id=user_id,
+                tenant_id=tenant_id,
+                unit_id=unit_id,
+                action=action,
+                service=service,
+                accessed_at=at,
+            )
+            for tenant_id, unit_id in dict.fromkeys(records)
+        ]

@@ -48,17 +48,12 @@ async def record_access(
     action: str,
 ) -> None:
     """One ``RecordAccessed`` per care recipient (tenant id, unit id) touched."""
-    now = uow.clock.now()
     await uow.emit_many(
-        [
-            RecordAccessed(
-                user_id=principal.user_id,
-                tenant_id=tenant_id,
-                unit_id=unit_id,
-                action=action,
-                service=SERVICE,
-                accessed_at=now,
-            )
-            for tenant_id, unit_id in dict.fromkeys(tenants)
-        ],
+        RecordAccessed.for_records(
+            user_id=principal.user_id,
+            records=tenants,
+            action=action,
+            service=SERVICE,
+            at=uow.clock.now(),
+        )
     )

@@ -27,15 +27,12 @@ async def record_access(
     action: str,
 ) -> None:
     """Log ``action`` on each distinct (tenant id, unit id) in ``records``."""
-    now = uow.clock.now()
-    for tenant_id, unit_id in sorted(set(records)):
-        await uow.emit(
-            RecordAccessed(
-                user_id=principal.user_id,
-                tenant_id=tenant_id,
-                unit_id=unit_id,
-                action=action,
-                service=SERVICE,
-                accessed_at=now,
-            )
+    await uow.emit_many(
+        RecordAccessed.for_records(
+            user_id=principal.user_id,
+            records=records,
+            action=action,
+            service=SERVICE,
+            at=uow.clock.now(),
         )
+    )
