@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy import select
 
 from libs.messaging.envelope import CloudEvent, KafkaRecord, encode_data, to_kafka
@@ -16,6 +15,7 @@ from libs.messaging.kafka import KafkaPublisher
 from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import ServiceSettings
 from tests.foundation.conftest import HANDLERS, INFRA, TOPIC, Counted, Poison, counters, metadata
+from tests.support.broker import ce_headers, read_topic
 
 DEFINITION = ServiceDefinition(
     name="counting",
@@ -39,27 +39,6 @@ async def running(url, common_settings, **kwargs) -> AsyncIterator[ServiceRuntim
         await runtime.stop()
 
 
-async def read_topic(bootstrap: str, topic: str, *, at_least: int, timeout: float = 10) -> list:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
-    )
-    await consumer.start()
-    messages = []
-    try:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while asyncio.get_running_loop().time() < deadline:
-            batch = await consumer.getmany(timeout_ms=200)
-            messages.extend(m for part in batch.values() for m in part)
-            if len(messages) >= at_least:
-                # Linger briefly: anything extra would be a bug the caller should see.
-                batch = await consumer.getmany(timeout_ms=500)
-                messages.extend(m for part in batch.values() for m in part)
-                break
-    finally:
-        await consumer.stop()
-    return messages
-
-
 async def wait_for_counter(runtime: ServiceRuntime, counter_id: str, *, timeout: float = 15):
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
@@ -71,10 +50,6 @@ async def wait_for_counter(runtime: ServiceRuntime, counter_id: str, *, timeout:
             return row
         await asyncio.sleep(0.05)
     raise AssertionError(f"counter {counter_id} never appeared")
-
-
-def ce_headers(message) -> dict[str, str]:
-    return {name: value.decode() for name, value in message.headers}
 
 
 async def test_state_change_and_event_commit_together_and_rollback_publishes_nothing(
@@ -94,7 +69,7 @@ async def test_state_change_and_event_commit_together_and_rollback_publishes_not
             await uow.emit(Counted(counter_id="rolled-back", amount=1))
             # leaving without commit rolls back both the row and the event
 
-        messages = await read_topic(broker.bootstrap_servers, TOPIC, at_least=1)
+        messages = await read_topic(broker.bootstrap_servers, TOPIC, at_least=1, linger=0.5)
         async with runtime.sessions() as session:
             stored = set((await session.execute(select(counters.c.counter_id))).scalars())
 
@@ -165,7 +140,7 @@ async def test_relay_dying_between_publish_and_mark_republishes_with_single_effe
         async with producer_side.unit_of_work() as uow:
             await uow.emit(Counted(counter_id="relayed", amount=3))
             await uow.commit()
-        copies = await read_topic(broker.bootstrap_servers, TOPIC, at_least=2)
+        copies = await read_topic(broker.bootstrap_servers, TOPIC, at_least=2, linger=0.5)
         async with running(counting_db, common_settings) as consumer_side:
             row = await wait_for_counter(consumer_side, "relayed")
             await asyncio.sleep(1.0)
@@ -187,7 +162,7 @@ async def test_poison_message_goes_to_dlq_with_its_error_and_later_messages_are_
             await uow.emit(Poison(counter_id="before"))
             await uow.emit(Counted(counter_id="after", amount=2))
             await uow.commit()
-        dead = await read_topic(broker.bootstrap_servers, f"{TOPIC}.dlq", at_least=1)
+        dead = await read_topic(broker.bootstrap_servers, f"{TOPIC}.dlq", at_least=1, linger=0.5)
         after = await wait_for_counter(runtime, "after")
         before = await wait_for_counter(runtime, "before")
     assert len(dead) == 1

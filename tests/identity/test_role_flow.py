@@ -12,8 +12,8 @@ from libs.database import create_engine, new_metadata
 from libs.runtime import ServiceDefinition, ServiceRuntime, infrastructure_tables
 from libs.settings import ServiceSettings
 from services.identity.events import REVOKING_EVENT_TYPES, TOPIC, RoleGranted, RoleRevoked
-from tests.foundation.test_messaging import ce_headers, read_topic
 from tests.identity.conftest import error_code
+from tests.support.broker import ce_headers, read_topic
 from tests.support.waiting import eventually
 
 CREATE_USER = """
@@ -125,7 +125,9 @@ async def test_ordered_role_is_granted_mailed_activated_and_in_the_token(stack):
     principal = await verifier.verify(login["accessToken"])
     assert principal.user_id == created["id"]
 
-    messages = await read_topic(stack.settings.common.kafka_bootstrap_servers, TOPIC, at_least=1)
+    messages = await read_topic(
+        stack.settings.common.kafka_bootstrap_servers, TOPIC, at_least=1, linger=0.5
+    )
     granted = [m for m in messages if ce_headers(m)["ce_type"] == RoleGranted.TYPE]
     assert any(
         ce_headers(m)["ce_subject"] == created["id"] and b"SOL_ADMIN" in m.value for m in granted
@@ -165,7 +167,9 @@ async def test_revoking_the_role_refuses_older_tokens_at_once_and_publishes_the_
     assert claims(after["accessToken"])["units"][stack.unit_id] == ["CARE_STAFF"]
     assert (await stack.api.as_user(after["accessToken"])(ME))["me"]["username"] == "soladmin"
 
-    messages = await read_topic(stack.settings.common.kafka_bootstrap_servers, TOPIC, at_least=1)
+    messages = await read_topic(
+        stack.settings.common.kafka_bootstrap_servers, TOPIC, at_least=1, linger=0.5
+    )
     revoked = [m for m in messages if ce_headers(m)["ce_type"] == RoleRevoked.TYPE]
     assert len(revoked) == 1
     headers = ce_headers(revoked[0])

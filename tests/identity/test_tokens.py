@@ -17,7 +17,7 @@ from libs.auth.principal import Principal, Role
 from libs.clock import FakeClock
 from services.identity.events import TOPIC, UserDeactivated
 from services.identity.keys import KeyStore
-from tests.foundation.test_messaging import ce_headers, read_topic
+from tests.support.broker import ce_headers, read_topic
 from tests.support.graphql import GraphQLError
 
 ME = "{ me { id } }"
@@ -151,7 +151,9 @@ async def test_deactivating_a_user_ends_their_access_everywhere(stack):
         await stack.login("bo")
     assert raised.value.errors[0]["message"] == "wrong username or password"
 
-    messages = await read_topic(stack.settings.common.kafka_bootstrap_servers, TOPIC, at_least=1)
+    messages = await read_topic(
+        stack.settings.common.kafka_bootstrap_servers, TOPIC, at_least=1, linger=0.5
+    )
     deactivated = [m for m in messages if ce_headers(m)["ce_type"] == UserDeactivated.TYPE]
     assert [ce_headers(m)["ce_subject"] for m in deactivated] == [bo.user_id]
     assert ce_headers(deactivated[0])["ce_source"] == "/signa/identity"

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -21,6 +18,8 @@ from services.interventions.app import create_app
 from services.interventions.scheduler import Scheduler
 from services.interventions.settings import InterventionsSettings
 from services.interventions.tables import INFRASTRUCTURE, OccurrenceRow
+from tests.support.broker import read_topic as broker_messages
+from tests.support.broker import types_and_data
 from tests.support.graphql import GraphQLClient
 from tests.support.servers import serve
 
@@ -100,20 +99,9 @@ async def read_topic(
     bootstrap: str, topic: str, *, at_least: int, timeout: float = 10
 ) -> list[tuple[str, dict[str, Any]]]:
     """(CloudEvent type, data) of the messages on ``topic``, once at least ``at_least`` came."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    return types_and_data(
+        await broker_messages(bootstrap, topic, at_least=at_least, timeout=timeout)
     )
-    await consumer.start()
-    messages: list[Any] = []
-    try:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline and len(messages) < at_least:
-            batch = await consumer.getmany(timeout_ms=200)
-            messages.extend(m for part in batch.values() for m in part)
-    finally:
-        await consumer.stop()
-    return [(dict(m.headers)["ce_type"].decode(), json.loads(m.value)) for m in messages]
 
 
 TENANT = """mutation($input: CreateTenantInput!) {

@@ -1,0 +1,45 @@
+"""Reading what services published, straight from the broker, as an outside consumer would."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+
+async def read_topic(
+    bootstrap: str, topic: str, *, at_least: int, timeout: float = 10, linger: float = 0.0
+) -> list[Any]:
+    """The messages on ``topic`` from the beginning, once at least ``at_least`` came.
+
+    ``linger`` keeps reading that much longer, so a test can see messages that should not be
+    there (a duplicate, a rolled-back event).
+    """
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None
+    )
+    await consumer.start()
+    messages: list[Any] = []
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline and len(messages) < at_least:
+            batch = await consumer.getmany(timeout_ms=200)
+            messages.extend(m for part in batch.values() for m in part)
+        if linger and len(messages) >= at_least:
+            batch = await consumer.getmany(timeout_ms=int(linger * 1000))
+            messages.extend(m for part in batch.values() for m in part)
+    finally:
+        await consumer.stop()
+    return messages
+
+
+def ce_headers(message: Any) -> dict[str, str]:
+    return {name: value.decode() for name, value in message.headers}
+
+
+def types_and_data(messages: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(CloudEvent type, data) of each message."""
+    return [(ce_headers(m)["ce_type"], json.loads(m.value)) for m in messages]
