@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from libs.settings import ConfigurationError, load_settings
+from libs.settings import ConfigurationError, ServiceSettings, load_settings
 
 SERVICES = ("identity", "interventions", "signing", "alarms")
 GATEWAY_DIR = Path(__file__).resolve().parent.parent / "gateway"
@@ -28,9 +28,10 @@ def _app_module(service: str) -> ModuleType:
     return importlib.import_module(f"services.{service}.app")
 
 
-def _settings_of(service: str):  # type: ignore[no-untyped-def]
+def _settings_of(service: str) -> ServiceSettings:
     module = importlib.import_module(f"services.{service}.settings")
-    return load_settings(getattr(module, f"{service.capitalize()}Settings"))
+    settings_class: type[ServiceSettings] = getattr(module, f"{service.capitalize()}Settings")
+    return load_settings(settings_class)
 
 
 def _serve(service: str) -> None:

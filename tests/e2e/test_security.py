@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 import uuid
@@ -27,6 +28,7 @@ from tests.e2e.routine import (
     today_local,
 )
 from tests.e2e.stack import AUDIENCE, ISSUER
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -101,8 +103,6 @@ async def fill(unit: Unit) -> Records:
         )
         nodes = found["alarms"]["nodes"]
         return nodes[0]["id"] if nodes else None
-
-    from tests.support.waiting import eventually
 
     alarm_id = await eventually(alarm, within=15)
     deviation = await unit.sol_admin.client(
@@ -337,14 +337,10 @@ async def forged_tokens(stack, person: Person) -> dict[str, str]:
 
 
 def _b64(data: bytes) -> str:
-    import base64
-
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _unb64(text: str) -> bytes:
-    import base64
-
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
