@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import orjson
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.http.typevars import Context
@@ -95,6 +96,11 @@ class SignaGraphQLRouter(GraphQLRouter[Context, None]):
             allow_queries_via_get=False,
             multipart_uploads_enabled=False,
         )
+
+    def encode_json(self, data: object) -> str:
+        # A worklist answer is a third of a megabyte: orjson writes it in a tenth of the time.
+        # Text, not bytes: WebSocket messages must go out as text frames.
+        return orjson.dumps(data).decode()
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         if isinstance(context, AuthContext):

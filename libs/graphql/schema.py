@@ -20,6 +20,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from libs.graphql.errors import ClientError
+from libs.graphql.execution import PlainSelectionExecutor
 from libs.settings import ServiceSettings
 
 __all__ = ["build_schema"]
@@ -94,4 +95,5 @@ def build_schema(
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.common.production),
         federation_version=FEDERATION_VERSION,
+        execution_context_class=PlainSelectionExecutor,
     )

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, Select, Table, select
+from sqlalchemy import Select, Table, select
 
 from libs.auth.principal import Principal
-from libs.database import SessionFactory
+from libs.database import SessionFactory, records
 from libs.messaging.unit_of_work import UnitOfWork
 from services.interventions.access import can_read, record_access, require_reader
 from services.interventions.handlers import unit_today
@@ -42,9 +42,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class WorklistItem:
-    occurrence: OccurrenceRow | Row[Any]
-    intervention: InterventionRow | Row[Any]
-    tenant: TenantRow | Row[Any]
+    # ORM objects, or records (named tuples of the table's columns) where many are read.
+    occurrence: OccurrenceRow | Any
+    intervention: InterventionRow | Any
+    tenant: TenantRow | Any
 
 
 async def tenants(*, uow: UnitOfWork, principal: Principal, unit_id: str) -> list[TenantRow]:
@@ -122,17 +123,18 @@ async def worklist(
 ) -> list[WorklistItem]:
     require_reader(principal, unit_id, what="unit")
     day = day or await unit_today(uow, unit_id)
-    # Plain rows, not ORM objects: a unit's day is hundreds of occurrences, read all day long.
+    # Named tuples, not ORM objects or rows: a unit's day is hundreds of occurrences, read all
+    # day long, and each is read field by field.
     day_filter = [OCCURRENCES.c.unit_id == unit_id, OCCURRENCES.c.local_date == day]
     if not include_cancelled:
         day_filter.append(OCCURRENCES.c.state == SCHEDULED)
-    occurrences = (
+    occurrences = records(
         await uow.session.execute(
             select(OCCURRENCES)
             .where(*day_filter)
             .order_by(OCCURRENCES.c.window_start, OCCURRENCES.c.id)
         )
-    ).all()
+    )
     interventions = await _rows_by_id(
         uow, INTERVENTIONS, select(OCCURRENCES.c.intervention_id).where(*day_filter)
     )
@@ -153,8 +155,8 @@ async def worklist(
     return items
 
 
-async def _rows_by_id(uow: UnitOfWork, table: Table, ids: Select[Any]) -> dict[str, Row[Any]]:
-    rows = await uow.session.execute(select(table).where(table.c.id.in_(ids)))
+async def _rows_by_id(uow: UnitOfWork, table: Table, ids: Select[Any]) -> dict[str, Any]:
+    rows = records(await uow.session.execute(select(table).where(table.c.id.in_(ids))))
     return {row.id: row for row in rows}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import strawberry
 from sqlalchemy import Row
@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 
+E = TypeVar("E", bound=Enum)
+
 Category = strawberry.enum(domain.Category, name="InterventionCategory")
 InterventionState = strawberry.enum(domain.InterventionState, name="InterventionState")
 AbsenceKind = strawberry.enum(domain.AbsenceKind, name="AbsenceKind")
@@ -45,6 +47,17 @@ AbsenceKind = strawberry.enum(domain.AbsenceKind, name="AbsenceKind")
 class OccurrenceState(Enum):
     SCHEDULED = "SCHEDULED"
     CANCELLED = "CANCELLED"
+
+
+def _members(enum: type[E]) -> dict[str, E]:
+    # Enum(value) costs a microsecond; a worklist converts thousands of stored values.
+    return {member.value: member for member in enum}
+
+
+_ABSENCE_KINDS = _members(domain.AbsenceKind)
+_CATEGORIES = _members(domain.Category)
+_INTERVENTION_STATES = _members(domain.InterventionState)
+_OCCURRENCE_STATES = _members(OccurrenceState)
 
 
 @strawberry.type
@@ -86,7 +99,7 @@ class Absence:
         return cls(
             id=strawberry.ID(row.id),
             tenant_id=strawberry.ID(row.tenant_id),
-            kind=domain.AbsenceKind(row.kind),
+            kind=_ABSENCE_KINDS[row.kind],
             starts_at=row.starts_at,
             ends_at=row.ends_at,
             registered_by=strawberry.ID(row.registered_by),
@@ -171,13 +184,13 @@ class Intervention:
             tenant_id=strawberry.ID(row.tenant_id),
             title=row.title,
             instructions=row.instructions,
-            category=domain.Category(row.category),
+            category=_CATEGORIES[row.category],
             plan_reference=row.plan_reference,
             prn=row.prn,
             schedule=schedule,
             valid_from=row.valid_from,
             valid_to=row.valid_to,
-            state=domain.InterventionState(row.state),
+            state=_INTERVENTION_STATES[row.state],
             state_reason=row.state_reason,
             anchored_by=strawberry.ID(row.anchored_by) if row.anchored_by else None,
             anchored_at=row.anchored_at,
@@ -234,7 +247,7 @@ class Occurrence:
             local_date=occurrence.local_date,
             window_start=occurrence.window_start,
             window_end=occurrence.window_end,
-            state=OccurrenceState(occurrence.state),
+            state=_OCCURRENCE_STATES[occurrence.state],
             cancel_reason=occurrence.cancel_reason,
             cancelled_at=occurrence.cancelled_at,
             prn=False,
