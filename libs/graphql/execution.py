@@ -27,6 +27,7 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLLeafType,
     GraphQLList,
     GraphQLObjectType,
@@ -60,6 +61,8 @@ class _Field:
     selection: _Selection | None
     # Values of exactly this type are their own serialisation (a str for String and ID).
     as_is: type | None = None
+    # An enum's names by member and by value: graphql-core scans the values for each one.
+    names: dict[Any, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,8 @@ class _Selection:
                 raise _Standard
             elif type(value) is field.as_is:
                 data[field.key] = value
+            elif field.names is not None and value in field.names:
+                data[field.key] = field.names[value]
             elif field.selection is not None:
                 data[field.key] = field.selection.complete(value)
             else:
@@ -97,6 +102,16 @@ class _Selection:
 
 # graphql-core's serialisers return these unchanged (Int is range-checked, so not listed).
 _AS_IS: dict[str, type] = {"String": str, "ID": str, "Boolean": bool}
+
+
+def _enum_names(leaf: GraphQLLeafType) -> dict[Any, str] | None:
+    if not isinstance(leaf, GraphQLEnumType):
+        return None
+    names = {value.value: name for name, value in leaf.values.items()}
+    wrapped = getattr(leaf, "wrapped_cls", None)  # Strawberry's enums take their members too
+    if wrapped is not None:
+        names |= {member: names[member.value] for member in wrapped if member.value in names}
+    return names
 
 
 def _plain_object_type(return_type: GraphQLOutputType) -> GraphQLObjectType | None:
@@ -216,7 +231,9 @@ class PlainSelectionExecutor(StrawberryGraphQLCoreExecutionContext):
         field_type = field_def.type.of_type if non_null else field_def.type  # type: ignore[union-attr]
         if is_leaf_type(field_type):
             as_is = _AS_IS.get(field_type.name)
-            return _Field(key, read, None, non_null, field_type, None, as_is)
+            return _Field(
+                key, read, None, non_null, field_type, None, as_is, _enum_names(field_type)
+            )
         object_type = _plain_object_type(field_type)
         if object_type is None:
             return None
