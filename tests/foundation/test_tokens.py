@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+import time_machine
 from cryptography.hazmat.primitives import serialization
 
 from libs.auth.issuer import SigningKey, TokenIssuer, jwks_document
@@ -126,3 +127,40 @@ async def test_a_rotated_key_is_fetched_once_and_old_tokens_stay_valid(key):
     await verifier.verify(make(rotated).issue(ALICE, now=now))
     await verifier.verify(old_token)
     assert fetches == 2
+
+
+async def test_a_remembered_token_is_still_refused_once_expired_or_revoked(key):
+    revoked_at: list[datetime] = []
+    verifier = TokenVerifier(
+        keys=StaticKeySource(jwks_document([key])),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        leeway_seconds=0,
+        is_revoked=lambda p: bool(revoked_at) and p.issued_at <= revoked_at[0],
+    )
+    now = datetime.now(UTC)
+    token = make(key).issue(ALICE, now=now)
+    assert (await verifier.verify(token)).user_id == "alice"
+    assert (await verifier.verify(token)).user_id == "alice"  # now from memory
+    with time_machine.travel(now + timedelta(minutes=5, seconds=1)), pytest.raises(InvalidToken):
+        await verifier.verify(token)
+    revoked_at.append(datetime.now(UTC))
+    with pytest.raises(InvalidToken):
+        await verifier.verify(token)
+    with pytest.raises(InvalidToken):  # an altered copy of a remembered token is checked afresh
+        await verifier.verify(_tamper(token))
+
+
+async def test_remembered_tokens_are_bounded(key):
+    verifier = TokenVerifier(
+        keys=StaticKeySource(jwks_document([key])),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        remembered_tokens=3,
+    )
+    now = datetime.now(UTC)
+    tokens = [make(key).issue(Principal(user_id=f"u{n}", unit_roles={}), now=now) for n in range(5)]
+    for token in tokens:
+        await verifier.verify(token)
+    assert [(await verifier.verify(t)).user_id for t in tokens] == [f"u{n}" for n in range(5)]
+    assert len(verifier._verified) == 3
