@@ -35,6 +35,7 @@ from graphql import (
     GraphQLResolveInfo,
     Undefined,
     is_leaf_type,
+    is_list_type,
     is_non_null_type,
     is_object_type,
 )
@@ -44,7 +45,11 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from libs.graphql.entities import PRELOADABLE
+
 __all__ = ["PlainSelectionExecutor"]
+
+_PRELOADABLE_KEY = next(iter(PRELOADABLE))
 
 
 class _Standard(Exception):
@@ -63,6 +68,8 @@ class _Field:
     as_is: type | None = None
     # An enum's names by member and by value: graphql-core scans the values for each one.
     names: dict[Any, str] | None = None
+    # A list of non-null objects, each completed with ``selection``.
+    many: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,11 @@ class _Selection:
                 data[field.key] = value
             elif field.names is not None and value in field.names:
                 data[field.key] = field.names[value]
+            elif field.many:
+                if not isinstance(value, list | tuple):
+                    raise _Standard
+                assert field.selection is not None
+                data[field.key] = [field.selection.complete(item) for item in value]
             elif field.selection is not None:
                 data[field.key] = field.selection.complete(value)
             else:
@@ -217,13 +229,18 @@ class PlainSelectionExecutor(StrawberryGraphQLCoreExecutionContext):
         field_def = self.schema.get_field(parent_type, name)
         if field_def is None or field_def.args or node.arguments:
             return None
-        if not getattr(field_def.resolve, "_is_default", False):
-            return None
         field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        if not isinstance(field, StrawberryField) or not field.is_basic_field:
+        if not isinstance(field, StrawberryField):
             return None
-        if field.default_resolver is getattr:
-            read: Callable[[Any], Any] = attrgetter(field.python_name)
+        if field.metadata.get(_PRELOADABLE_KEY) and not field.extensions:
+            # The value an entity batch put in the object's ``preloaded`` (KeyError otherwise:
+            # the object runs the standard way, which calls the resolver).
+            python_name = field.python_name
+            read: Callable[[Any], Any] = lambda source: source.preloaded[python_name]  # noqa: E731
+        elif not getattr(field_def.resolve, "_is_default", False) or not field.is_basic_field:
+            return None
+        elif field.default_resolver is getattr:
+            read = attrgetter(field.python_name)
         else:
             resolver, python_name = field.default_resolver, field.python_name
             read = lambda source: resolver(source, python_name)  # noqa: E731
@@ -234,15 +251,23 @@ class PlainSelectionExecutor(StrawberryGraphQLCoreExecutionContext):
             return _Field(
                 key, read, None, non_null, field_type, None, as_is, _enum_names(field_type)
             )
+        many = is_list_type(field_type)
+        if many:
+            # Only lists of non-null objects; null items are the standard path's business.
+            item_type = field_type.of_type  # type: ignore[union-attr]
+            if not is_non_null_type(item_type):
+                return None
+            field_type = item_type
         object_type = _plain_object_type(field_type)
         if object_type is None:
             return None
         grouped_field_set, new_defer_usages, _ = self.collect_subfields(
             object_type, field_details_list
         )
-        if new_defer_usages:
+        streamed = many and self.get_stream_usage(field_details_list, Path(None, key, None))
+        if new_defer_usages or streamed:
             return None
         selection = self._plan(object_type, grouped_field_set)
         if selection is None:
             return None
-        return _Field(key, read, None, non_null, None, selection)
+        return _Field(key, read, None, non_null, None, selection, many=many)

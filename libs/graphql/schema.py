@@ -19,6 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from libs.graphql.entities import BatchEntitiesSchema
 from libs.graphql.errors import ClientError
 from libs.graphql.execution import PlainSelectionExecutor
 from libs.settings import ServiceSettings
@@ -87,7 +88,7 @@ def build_schema(
         lambda: ValidationCache(maxsize=512),
         _ErrorCodes,
     ]
-    return strawberry.federation.Schema(
+    return BatchEntitiesSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,

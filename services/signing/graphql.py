@@ -7,6 +7,7 @@ Domain errors are translated to client errors here and nowhere else (`client_err
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,6 +20,7 @@ from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 from libs.graphql.context import ServiceContext
+from libs.graphql.entities import PRELOADABLE
 from libs.graphql.errors import BadUserInput, ClientError, Conflict, Forbidden, NotFound
 from libs.runtime import ServiceRuntime
 from services.signing import domain, handlers, queries
@@ -104,15 +106,38 @@ class Intervention:
 @strawberry.federation.type(keys=["id"])
 class Occurrence:
     id: strawberry.ID
+    # What `resolve_references` loaded for the gateway's batch: field name -> value.
+    preloaded: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
-    @strawberry.field(description="The current signature; null while unsigned or annulled.")
+    @strawberry.field(
+        description="The current signature; null while unsigned or annulled.",
+        metadata=PRELOADABLE,
+    )
     async def signature(self, info: Info[Any, Any]) -> Signature | None:
+        if "signature" in self.preloaded:
+            preloaded: Signature | None = self.preloaded["signature"]
+            return preloaded
         loaded = await _context(info).current_signature.load(str(self.id))
         return Signature.from_domain(loaded) if loaded else None
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Occurrence:
         return cls(id=id)
+
+    @classmethod
+    async def resolve_references(
+        cls, info: Info[Any, Any], representations: list[dict[str, Any]]
+    ) -> list[Occurrence]:
+        """The gateway's worklist: every occurrence's signature in one query."""
+        ids = [str(representation["id"]) for representation in representations]
+        loaded = await _context(info).current_signature.load_many(ids)
+        return [
+            cls(
+                id=strawberry.ID(occurrence_id),
+                preloaded={"signature": Signature.from_domain(found) if found else None},
+            )
+            for occurrence_id, found in zip(ids, loaded, strict=True)
+        ]
 
 
 @strawberry.federation.type(keys=["id"])

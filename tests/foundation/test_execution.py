@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import strawberry
 
+from libs.graphql.entities import PRELOADABLE, BatchEntitiesSchema
 from libs.graphql.execution import PlainSelectionExecutor
 
 
@@ -182,3 +183,84 @@ async def test_bad_values_give_graphql_cores_errors(name: str) -> None:
         assert all(error["path"][1] == 4 for error in errors)
     finally:
         DATA.nodes = [node(n) for n in range(20)]
+
+
+# Entities resolved a batch at a time, with a field the batch preloads.
+
+CALLS = {"batches": 0, "resolver": 0}
+
+
+@strawberry.type
+class Extra:
+    name: str
+
+
+@strawberry.federation.type(keys=["id"])
+class Thing:
+    id: strawberry.ID
+    preloaded: strawberry.Private[dict[str, Any]] = field(default_factory=dict)
+
+    @strawberry.field(metadata=PRELOADABLE)
+    async def extra(self) -> Extra | None:
+        CALLS["resolver"] += 1
+        return _extra(self.id)
+
+    @classmethod
+    async def resolve_references(cls, info: Any, representations: list[dict[str, Any]]) -> list:
+        CALLS["batches"] += 1
+        return [cls(id=r["id"], preloaded={"extra": _extra(r["id"])}) for r in representations]
+
+
+def _extra(id: str) -> Extra | None:
+    return None if id.endswith("0") else Extra(name=f"extra {id}")
+
+
+@strawberry.federation.type(keys=["id"])
+class Other:
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Other:
+        return cls(id=id)
+
+
+@strawberry.type
+class EntityQuery:
+    ping: str = "pong"
+
+
+ENTITIES = """query($r: [_Any!]!) { _entities(representations: $r) {
+    __typename ... on Thing { id extra { name } } ... on Other { id } } }"""
+
+
+async def test_a_batch_of_entities_is_resolved_once_and_its_preloaded_fields_read_as_values():
+    representations = [
+        {"__typename": "Thing" if n % 3 else "Other", "id": str(n)} for n in range(12)
+    ]
+    one_by_one = strawberry.federation.Schema(
+        query=EntityQuery, types=[Thing, Other], federation_version="2.9"
+    )
+    batched = BatchEntitiesSchema(
+        query=EntityQuery,
+        types=[Thing, Other],
+        federation_version="2.9",
+        execution_context_class=PlainSelectionExecutor,
+    )
+    # Strawberry's own path resolves each Thing alone (its resolve_reference: the batch of one).
+    Thing.resolve_reference = classmethod(  # type: ignore[attr-defined]
+        lambda cls, id: cls(id=id)
+    )
+    # (Strawberry takes "__typename" out of the representations it is given: copies each time.)
+    expected = await one_by_one.execute(
+        ENTITIES, variable_values={"r": [dict(r) for r in representations]}
+    )
+    assert expected.errors is None
+    assert CALLS["resolver"] == 8
+
+    CALLS.update(batches=0, resolver=0)
+    answer = await batched.execute(
+        ENTITIES, variable_values={"r": [dict(r) for r in representations]}
+    )
+    assert answer.errors is None
+    assert answer.data == expected.data
+    assert CALLS == {"batches": 1, "resolver": 0}

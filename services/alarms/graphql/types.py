@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -11,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
+from libs.graphql.entities import PRELOADABLE
 from services.alarms import domain
 from services.alarms.domain import ComplianceRow as ComplianceFigures
 from services.alarms.graphql.context import Info
@@ -241,11 +243,18 @@ class Occurrence:
     """Interventions' occurrence; this subgraph adds its alarms."""
 
     id: strawberry.ID
+    # What `resolve_references` loaded for the gateway's batch: field name -> value.
+    preloaded: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
-    @strawberry.field(description="Alarms of the occurrence in units the caller may see.")
+    @strawberry.field(
+        description="Alarms of the occurrence in units the caller may see.", metadata=PRELOADABLE
+    )
     async def alarms(self, info: Info) -> list[Alarm]:
         from services.alarms.graphql.queries import alarms_of_occurrences
 
+        if "alarms" in self.preloaded:
+            preloaded: list[Alarm] = self.preloaded["alarms"]
+            return preloaded
         context = info.context
         if context.occurrence_alarms is None:
             context.occurrence_alarms = DataLoader(
@@ -257,6 +266,20 @@ class Occurrence:
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Occurrence:
         return cls(id=id)
+
+    @classmethod
+    async def resolve_references(
+        cls, info: Info, representations: list[dict[str, Any]]
+    ) -> list[Occurrence]:
+        """The gateway's worklist: every occurrence's alarms in one transaction."""
+        from services.alarms.graphql.queries import alarms_of_occurrences
+
+        ids = [str(representation["id"]) for representation in representations]
+        found = await alarms_of_occurrences(info, ids)
+        return [
+            cls(id=strawberry.ID(occurrence_id), preloaded={"alarms": alarms})
+            for occurrence_id, alarms in zip(ids, found, strict=True)
+        ]
 
 
 @strawberry.type
