@@ -7,8 +7,8 @@ port (uvicorn) on a fresh PostgreSQL database; its outbox relay publishes to an 
 publisher (the broker is not what is measured). The unit has 100 care recipients with 8
 active daily interventions each; the scheduler materialises them, so the day's worklist has
 800 occurrences, each with its care recipient and intervention. Each request is a real HTTP
-POST with a bearer token that the service verifies, and each read writes 100
-``RecordAccessed`` outbox rows (one per care recipient), as in production. Requests are
+POST with a bearer token that the service verifies, and each read writes a
+``RecordsAccessed`` event naming its 100 care recipients, as in production. Requests are
 sequential, so the figures are latency, not throughput. Two selections are timed: what the
 phone's day list shows, and nearly every field. It is a measurement: it exits 0 whatever
 the figures.

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from libs.auth.principal import Principal, Role
 from libs.messaging.unit_of_work import UnitOfWork
 from services.alarms.domain import AlarmError, NotPermitted
-from services.identity.events import RecordAccessed
+from services.identity.events import RecordsAccessed
 
 __all__ = ["ASSESS", "FOLLOW_UP", "READ", "record_access", "require"]
 
@@ -45,7 +45,7 @@ async def record_access(
 ) -> None:
     """One access-log entry per care recipient whose alarm data the caller was shown."""
     await uow.emit_many(
-        RecordAccessed.for_records(
+        RecordsAccessed.for_records(
             user_id=principal.user_id,
             records=((tenant_id, unit_id) for tenant_id in tenant_ids),
             action=action,

@@ -1,6 +1,7 @@
 """The consolidated access log (HSLF-FS 2016:40 4 kap. 9 §) and its follow-up.
 
-Every service emits ``RecordAccessed`` on ``audit.access``; identity appends each one here
+Every service emits ``RecordsAccessed`` on ``audit.access``; identity appends an entry per care
+recipient in it here
 (rows are never updated; only retention removes them). Unit managers read their units' log,
 draw random samples for the systematic spot checks the regulation asks for, and record that a
 review was done and what it found.
@@ -22,7 +23,7 @@ from libs.messaging.envelope import CloudEvent, decode_data
 from libs.messaging.unit_of_work import UnitOfWork
 from services.identity import domain
 from services.identity.domain import InvalidInput, NotAllowed
-from services.identity.events import RecordAccessed
+from services.identity.events import RecordAccessed, RecordsAccessed
 from services.identity.tables import AccessLogRow, LogReviewRow, UnitRow
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "prune_access_log",
     "read_access_log",
     "record_access",
+    "record_accesses",
     "record_log_review",
     "sample_access_log",
 ]
@@ -39,20 +41,45 @@ MAX_PAGE = 100
 ACCESS_LOG = cast(Table, AccessLogRow.__table__)
 
 
-async def record_access(event: CloudEvent, uow: UnitOfWork) -> None:
-    """Consumer handler for ``RecordAccessed``; the event id keeps redelivery harmless."""
-    accessed = decode_data(RecordAccessed, event.data)
-    await uow.session.execute(
-        insert_ignoring_conflicts(ACCESS_LOG, dialect_name=dialect_name(uow.session)).values(
-            event_id=event.id,
-            user_id=accessed.user_id,
-            tenant_id=accessed.tenant_id,
-            unit_id=accessed.unit_id,
-            action=accessed.action[:100],
-            service=accessed.service[:50],
-            accessed_at=accessed.accessed_at,
-        )
+async def record_accesses(event: CloudEvent, uow: UnitOfWork) -> None:
+    """Consumer handler for ``RecordsAccessed``: one entry per care recipient. Entry ids are
+    the event id and the recipient's place in it, so redelivery adds nothing."""
+    accessed = decode_data(RecordsAccessed, event.data)
+    await _append(
+        uow,
+        [
+            _entry(f"{event.id}:{n}", accessed, tenant_id=record.tenant_id, unit_id=record.unit_id)
+            for n, record in enumerate(accessed.records)
+        ],
     )
+
+
+async def record_access(event: CloudEvent, uow: UnitOfWork) -> None:
+    """Consumer handler for ``RecordAccessed`` (the first version: one recipient each)."""
+    accessed = decode_data(RecordAccessed, event.data)
+    await _append(
+        uow, [_entry(event.id, accessed, tenant_id=accessed.tenant_id, unit_id=accessed.unit_id)]
+    )
+
+
+def _entry(
+    entry_id: str, accessed: RecordAccessed | RecordsAccessed, *, tenant_id: str, unit_id: str
+) -> dict[str, object]:
+    return {
+        "event_id": entry_id,
+        "user_id": accessed.user_id,
+        "tenant_id": tenant_id,
+        "unit_id": unit_id,
+        "action": accessed.action[:100],
+        "service": accessed.service[:50],
+        "accessed_at": accessed.accessed_at,
+    }
+
+
+async def _append(uow: UnitOfWork, entries: list[dict[str, object]]) -> None:
+    if entries:
+        statement = insert_ignoring_conflicts(ACCESS_LOG, dialect_name=dialect_name(uow.session))
+        await uow.session.execute(statement, entries)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -22,7 +22,7 @@ from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import load_settings
 from libs.web import create_service_app
 from services.identity import events
-from services.identity.access_log import prune_access_log, record_access
+from services.identity.access_log import prune_access_log, record_access, record_accesses
 from services.identity.graphql import TYPES, IdentityContext, Mutation, Query
 from services.identity.handlers import Deps
 from services.identity.keys import KeyStore
@@ -42,7 +42,10 @@ DEFINITION = ServiceDefinition(
     migrations_dir=Path(__file__).parent / "migrations",
     publishes=[events.TOPIC, events.ACCESS_TOPIC],
     consumes=[events.ACCESS_TOPIC],
-    handlers={events.RecordAccessed.TYPE: record_access},
+    handlers={
+        events.RecordsAccessed.TYPE: record_accesses,
+        events.RecordAccessed.TYPE: record_access,
+    },
     # Not consuming its own topic for revocations: handlers write them in the same
     # transaction as the change (see handlers.py), which takes effect at once.
 )

@@ -2,7 +2,9 @@
 
 ``identity.events`` is keyed by user id (``UnitCreated`` by unit id), so the CloudEvent subject
 of ``RoleRevoked`` and ``UserDeactivated`` is the user whose earlier tokens stop working.
-``audit.access`` carries ``RecordAccessed`` from every service to identity's access log.
+``audit.access`` carries ``RecordsAccessed`` from every service to identity's access log (one
+event per read or change, listing the care recipients; identity keeps one entry per recipient).
+``RecordAccessed`` (one recipient per event) is its first version, still stored when it comes.
 Payloads carry ids only: no names, e-mail addresses or other personal details.
 """
 
@@ -17,7 +19,9 @@ __all__ = [
     "ACCESS_TOPIC",
     "REVOKING_EVENT_TYPES",
     "TOPIC",
+    "AccessedRecord",
     "RecordAccessed",
+    "RecordsAccessed",
     "RoleGranted",
     "RoleRevoked",
     "UnitCreated",
@@ -104,13 +108,39 @@ REVOKING_EVENT_TYPES = (RoleRevoked.TYPE, UserDeactivated.TYPE)
 
 @dataclass(frozen=True, kw_only=True)
 class RecordAccessed:
-    """Someone read or changed a care recipient's data (HSLF-FS 2016:40 4 kap. 9 §)."""
+    """Someone read or changed a care recipient's data (HSLF-FS 2016:40 4 kap. 9 §). The first
+    version, one recipient per event; no service emits it now, identity still stores it."""
 
     TYPE: ClassVar[str] = "se.signa.audit.RecordAccessed.v1"
     TOPIC: ClassVar[str] = ACCESS_TOPIC
     user_id: str
     tenant_id: str
     unit_id: str
+    action: str  # e.g. "worklist.read", "signature.create"
+    service: str
+    accessed_at: datetime
+
+    @property
+    def key(self) -> str:
+        return self.user_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessedRecord:
+    tenant_id: str
+    unit_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordsAccessed:
+    """Someone read or changed these care recipients' data in one request (HSLF-FS 2016:40
+    4 kap. 9 §). One event for a worklist of a hundred recipients, not a hundred: each would
+    cost an outbox row, a broker message and a consumer transaction."""
+
+    TYPE: ClassVar[str] = "se.signa.audit.RecordsAccessed.v1"
+    TOPIC: ClassVar[str] = ACCESS_TOPIC
+    user_id: str
+    records: tuple[AccessedRecord, ...]
     action: str  # e.g. "worklist.read", "signature.create"
     service: str
     accessed_at: datetime
@@ -128,17 +158,15 @@ class RecordAccessed:
         action: str,
         service: str,
         at: datetime,
-    ) -> list[RecordAccessed]:
-        """One entry per distinct (tenant id, unit id): a worklist showing twenty occurrences
-        of one care recipient is one access to that person's record, not twenty."""
-        return [
-            cls(
-                user_id=user_id,
-                tenant_id=tenant_id,
-                unit_id=unit_id,
-                action=action,
-                service=service,
-                accessed_at=at,
-            )
+    ) -> list[RecordsAccessed]:
+        """The event for each distinct (tenant id, unit id), none if nothing was touched: a
+        worklist showing twenty occurrences of one care recipient is one access, not twenty."""
+        distinct = tuple(
+            AccessedRecord(tenant_id=tenant_id, unit_id=unit_id)
             for tenant_id, unit_id in dict.fromkeys(records)
+        )
+        if not distinct:
+            return []
+        return [
+            cls(user_id=user_id, records=distinct, action=action, service=service, accessed_at=at)
         ]

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from libs.auth.principal import Principal, Role
 from libs.messaging.unit_of_work import UnitOfWork
-from services.identity.events import RecordAccessed
+from services.identity.events import RecordsAccessed
 from services.interventions.domain import NotPermitted, UnknownRecord
 
 __all__ = ["SERVICE", "record_access", "require_anchoring", "require_reader", "require_writer"]
@@ -47,9 +47,9 @@ async def record_access(
     tenants: Iterable[tuple[str, str]],
     action: str,
 ) -> None:
-    """One ``RecordAccessed`` per care recipient (tenant id, unit id) touched."""
+    """One access-log entry per care recipient (tenant id, unit id) touched, in one event."""
     await uow.emit_many(
-        RecordAccessed.for_records(
+        RecordsAccessed.for_records(
             user_id=principal.user_id,
             records=tenants,
             action=action,

@@ -1,7 +1,7 @@
 """Entries for identity's access log: who read or changed which care recipient's signatures.
 
 HSLF-FS 2016:40 4 kap. 9 § asks for a log of every access to a care recipient's records. Each
-entry goes out as `RecordAccessed` on ``audit.access`` through the outbox, in the same
+entry goes out in a `RecordsAccessed` on ``audit.access`` through the outbox, in the same
 transaction as the read or change it records. One entry per care recipient and action per
 request: a worklist of twenty occurrences of one person is one access, not twenty.
 """
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from libs.auth.principal import Principal
 from libs.messaging.unit_of_work import UnitOfWork
-from services.identity.events import RecordAccessed
+from services.identity.events import RecordsAccessed
 
 __all__ = ["SERVICE", "record_access"]
 
@@ -28,7 +28,7 @@ async def record_access(
 ) -> None:
     """Log ``action`` on each distinct (tenant id, unit id) in ``records``."""
     await uow.emit_many(
-        RecordAccessed.for_records(
+        RecordsAccessed.for_records(
             user_id=principal.user_id,
             records=records,
             action=action,

@@ -15,7 +15,7 @@ from services.alarms.events import (
     DeviationAssessed,
     DeviationReported,
 )
-from services.identity.events import RecordAccessed
+from services.identity.events import RecordsAccessed
 from tests.alarms.conftest import ACKNOWLEDGE, Unit, advance_to, missed_alarm, outbox
 from tests.support.graphql import GraphQLError
 
@@ -235,7 +235,7 @@ async def test_reading_alarms_is_written_to_the_access_log(service, unit):
     await client(
         "query($u: ID!) { alarms(unitId: $u) { totalCount nodes { id } } }", {"u": unit.unit_id}
     )
-    logged = await outbox(service, RecordAccessed.TYPE, user_id=reader_id)
-    assert [(e["tenant_id"], e["unit_id"], e["action"]) for e in logged] == [
-        (alarm.tenant_id, unit.unit_id, "alarms.read")
+    logged = await outbox(service, RecordsAccessed.TYPE, user_id=reader_id)
+    assert [(e["records"], e["action"]) for e in logged] == [
+        ([{"tenant_id": alarm.tenant_id, "unit_id": unit.unit_id}], "alarms.read")
     ]

@@ -11,7 +11,7 @@ from libs.clock import FakeClock
 from libs.messaging.envelope import CloudEvent, encode_data, to_kafka
 from libs.messaging.kafka import KafkaPublisher
 from services.identity.access_log import prune_access_log
-from services.identity.events import ACCESS_TOPIC, RecordAccessed
+from services.identity.events import ACCESS_TOPIC, RecordAccessed, RecordsAccessed
 from services.identity.tables import AccessLogRow, LogReviewRow
 from tests.identity.conftest import error_code
 from tests.support.waiting import eventually
@@ -103,6 +103,38 @@ async def test_access_events_are_kept_once_and_shown_to_the_right_readers(stack)
     # The other unit's entry is invisible to this manager, visible to the administrator.
     assert (await manager(LOG, {"t": "tenant-9"}))["accessLog"] == []
     assert len((await admin(LOG, {"t": "tenant-9"}))["accessLog"]) == 1
+
+
+async def test_one_event_for_many_recipients_is_an_entry_for_each_kept_once(stack):
+    anna = stack.demo["anna"].user_id
+    now = datetime.now(UTC).replace(microsecond=0)
+    (event,) = RecordsAccessed.for_records(
+        user_id=anna,
+        records=[(f"tenant-{n}", stack.unit_id) for n in (1, 2, 3, 2)],  # 2 twice: one entry
+        action="worklist.read",
+        service="interventions",
+        at=now,
+    )
+    envelope = CloudEvent(
+        type=event.TYPE,
+        source="/signa/interventions",
+        subject=event.key,
+        time=now,
+        data=encode_data(event),
+    )
+    await publish(stack, [envelope, envelope])  # redelivered: still one entry per recipient
+    older = accessed(user_id=anna, tenant_id="tenant-4", unit_id=stack.unit_id, at=now)
+    await publish(stack, [older])  # the first version, one recipient per event, still kept
+
+    async def all_stored():
+        return await stored(stack) == 4
+
+    await eventually(all_stored)
+    manager = await stack.as_user("chef")
+    page = (await manager(LOG, {"u": anna}))["accessLog"]
+    assert sorted(e["tenantId"] for e in page) == ["tenant-1", "tenant-2", "tenant-3", "tenant-4"]
+    assert {e["action"] for e in page} == {"worklist.read"}
+    assert await stored(stack) == 4
 
 
 async def test_spot_check_sample_and_review_record(stack):

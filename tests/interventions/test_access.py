@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from libs.auth.principal import Role
 from libs.messaging.envelope import CloudEvent, encode_data, to_kafka
 from libs.messaging.kafka import KafkaPublisher
-from services.identity.events import RecordAccessed, UnitCreated
+from services.identity.events import RecordsAccessed, UnitCreated
 from services.interventions.tables import UnitRow
 from tests.interventions.conftest import (
     CONFIRM,
@@ -100,11 +100,10 @@ async def test_every_read_of_a_care_recipient_is_logged_by_id_only(service, brok
     reads = [
         data
         for kind, data in messages
-        if kind == RecordAccessed.TYPE and data["user_id"] == "u-staff"
+        if kind == RecordsAccessed.TYPE and data["user_id"] == "u-staff"
     ]
     assert [r["action"] for r in reads] == ["worklist.read", "tenant.read"]
-    assert reads[0]["tenant_id"] == tenant
-    assert reads[0]["unit_id"] == UNIT
+    assert reads[0]["records"] == [{"tenant_id": tenant, "unit_id": UNIT}]
     assert reads[0]["service"] == "interventions"
     assert all("Dagny" not in str(data) for _, data in messages)
 

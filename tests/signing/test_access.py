@@ -7,7 +7,7 @@ import json
 import pytest
 
 from libs.auth.principal import Role
-from services.identity.events import ACCESS_TOPIC, RecordAccessed
+from services.identity.events import ACCESS_TOPIC, RecordsAccessed
 from tests.signing.conftest import SIGN, new_id, sign_input
 from tests.support.graphql import GraphQLClient, GraphQLError
 
@@ -111,8 +111,7 @@ async def test_the_worklist_entity_shows_the_current_signature_and_logs_access_p
     assert accesses == [
         {
             "user_id": reader_id,
-            "tenant_id": tenant,
-            "unit_id": unit,
+            "records": [{"tenant_id": tenant, "unit_id": unit}],
             "action": "signature.read",
             "service": "signing",
             "accessed_at": signing.clock.now().isoformat().replace("+00:00", "Z"),
@@ -121,8 +120,8 @@ async def test_the_worklist_entity_shows_the_current_signature_and_logs_access_p
     signer_accesses = [
         m
         for m in await signing.published(ACCESS_TOPIC, settle=0)
-        if dict(m.headers)["ce_type"] == RecordAccessed.TYPE.encode()
+        if dict(m.headers)["ce_type"] == RecordsAccessed.TYPE.encode()
         and json.loads(m.value)["action"] == "signature.create"
-        and json.loads(m.value)["tenant_id"] == tenant
+        and json.loads(m.value)["records"] == [{"tenant_id": tenant, "unit_id": unit}]
     ]
     assert len(signer_accesses) == 2
