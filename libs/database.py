@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -64,9 +64,9 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def result_processor(self, dialect: Dialect, coltype: object) -> Any:
-        # asyncpg hands back timestamptz as aware UTC already; a worklist read would otherwise
-        # convert thousands of values to what they are.
-        if dialect.name == "postgresql":
+        # asyncpg hands back timestamptz as aware UTC already (other drivers use the session's
+        # zone); a worklist read would otherwise convert thousands of values to what they are.
+        if dialect.driver == "asyncpg":
             return None
         return super().result_processor(dialect, coltype)
 
@@ -133,5 +133,5 @@ def records(result: Result[Any]) -> list[Any]:
 
 
 @lru_cache(maxsize=256)
-def _record_type(columns: Iterable[str]) -> Any:
+def _record_type(columns: tuple[str, ...]) -> Any:
     return namedtuple("Record", columns)

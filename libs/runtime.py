@@ -160,11 +160,7 @@ class ServiceRuntime:
             )
             await self._consumer.start()
             self._spawn(self._consumer.run(), "consumer")
-        # Everything made so far (modules, schema, pools) lives as long as the process: out of
-        # the collector's sight, a full collection no longer walks it in the middle of a
-        # request (tens of milliseconds on a worklist read otherwise).
-        gc.collect()
-        gc.freeze()
+        _freeze_start_up_objects()
 
     async def _connect(self, kafka: KafkaPublisher) -> None:
         common = self.settings.common
@@ -219,3 +215,18 @@ class ServiceRuntime:
         if self._kafka is not None:
             checks["broker"] = await self._kafka.ready()
         return checks
+
+
+_frozen = False
+
+
+def _freeze_start_up_objects() -> None:
+    """Once per process: everything made by then (modules, schema, pools) lives as long as the
+    process; out of the collector's sight, a full collection no longer walks it in the middle
+    of a request (tens of milliseconds on a worklist read otherwise). Only once, so a process
+    that starts many runtimes (the tests) does not keep freezing what later becomes garbage."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()

@@ -82,7 +82,7 @@ class TokenVerifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._last_fetch = float("-inf")
         self._lock = asyncio.Lock()
-        # Verified tokens, least recently used first: token -> (principal, expires at, epoch s).
+        # Verified tokens, least recently used first: token -> (principal, its exp in epoch s).
         self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._remembered = remembered_tokens
 

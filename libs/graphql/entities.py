@@ -23,9 +23,10 @@ import strawberry
 from strawberry.federation.schema import FederationAny
 from strawberry.types.info import Info
 
-__all__ = ["PRELOADABLE", "BatchEntitiesSchema"]
+__all__ = ["PRELOADABLE", "PRELOADABLE_KEY", "BatchEntitiesSchema"]
 
-PRELOADABLE = {"signa.preloadable": True}
+PRELOADABLE_KEY = "signa.preloadable"
+PRELOADABLE = {PRELOADABLE_KEY: True}  # a field's ``metadata``
 
 
 class BatchEntitiesSchema(strawberry.federation.Schema):

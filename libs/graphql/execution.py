@@ -3,19 +3,20 @@
 graphql-core spends several microseconds on every field it completes: a path segment, a
 resolve-info object, the resolver call, awaitable checks and the recursive ``complete_value``
 dispatch. A worklist of 800 occurrences selects some 7,000 fields, so that machinery, not the
-database, set its latency. Most selections there are *plain*: every field is a Strawberry field
-without a resolver, extension or arguments (an attribute of the object) of a scalar or enum
-type, or of a concrete object type whose own selection is plain again, or ``__typename``.
+database, set its latency. Most selections there are *plain*: every field is ``__typename`` or a
+Strawberry field without a resolver, extension or arguments (an attribute of the object) of a
+scalar or enum type, of a concrete object type whose own selection is plain again, or of a
+list of such objects; or a field an entity batch preloaded (``libs/graphql/entities.py``).
 
 For a plain selection this executor reads the attributes and coerces the values in one tight
 loop, with a plan made once per selection and request; a list of such objects (non-null items)
 is one loop over them. Reading attributes has no side effects, so when anything is unusual — a
 null in a non-null field, a value that fails to coerce, an exception returned as a value, a
 source without the attribute — the object or list is simply executed again the standard way,
-which reports the error exactly as graphql-core does. Selections with resolvers, lists inside
-a plain selection, abstract types, types with ``is_type_of``, ``@defer``/``@stream`` and
-middleware always go the standard way. ``tests/foundation/test_execution.py`` compares this
-executor's answers with graphql-core's own, bad values included.
+which reports the error exactly as graphql-core does. Resolvers, lists with nullable items,
+abstract types, types with ``is_type_of``, ``@defer``/``@stream`` and middleware always go the
+standard way. ``tests/foundation/test_execution.py`` compares this executor's answers with
+graphql-core's own, bad values included.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from graphql import (
     GraphQLResolveInfo,
     Undefined,
     is_leaf_type,
-    is_list_type,
     is_non_null_type,
     is_object_type,
 )
@@ -45,11 +45,9 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-from libs.graphql.entities import PRELOADABLE
+from libs.graphql.entities import PRELOADABLE_KEY
 
 __all__ = ["PlainSelectionExecutor"]
-
-_PRELOADABLE_KEY = next(iter(PRELOADABLE))
 
 
 class _Standard(Exception):
@@ -151,11 +149,7 @@ class PlainSelectionExecutor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         if position_context is None and path is not None:
-            key = id(grouped_field_set)
-            if key in self._selections:
-                selection = self._selections[key]
-            else:
-                selection = self._selections[key] = self._plan(parent_type, grouped_field_set)
+            selection = self._selection(parent_type, grouped_field_set)
             if selection is not None:
                 with contextlib.suppress(Exception):  # _Standard, or a source without it
                     return selection.complete(source_value)
@@ -175,7 +169,7 @@ class PlainSelectionExecutor(StrawberryGraphQLCoreExecutionContext):
         # A list of objects with a plain selection (the occurrences of a worklist): one loop.
         selection = None
         if position_context is None and isinstance(result, list | tuple):
-            selection = self._list_selection(return_type, field_details_list, path)
+            selection = self._items_selection(return_type, field_details_list, path)
         if selection is not None:
             with contextlib.suppress(Exception):  # _Standard, or a source without it
                 return [selection.complete(item) for item in result]
@@ -183,28 +177,39 @@ class PlainSelectionExecutor(StrawberryGraphQLCoreExecutionContext):
             return_type, field_details_list, info, path, result, position_context
         )
 
-    def _list_selection(
+    def _selection(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> _Selection | None:
+        key = id(grouped_field_set)
+        if key not in self._selections:
+            self._selections[key] = self._plan(parent_type, grouped_field_set)
+        return self._selections[key]
+
+    def _items_selection(
         self,
-        return_type: GraphQLList[GraphQLOutputType],
+        list_type: GraphQLList[GraphQLOutputType],
         field_details_list: FieldDetailsList,
         path: Path,
     ) -> _Selection | None:
-        item_type = return_type.of_type
-        # Null items are the standard path's business; complete() insists on objects.
+        """The plan for each item of a list of non-null objects; None if not one, or not plain.
+        Null items are the standard path's business; complete() insists on objects."""
+        item_type = list_type.of_type
         if not is_non_null_type(item_type):
             return None
         object_type = _plain_object_type(item_type)
         if object_type is None or self.get_stream_usage(field_details_list, path) is not None:
             return None
+        return self._object_selection(object_type, field_details_list)
+
+    def _object_selection(
+        self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> _Selection | None:
         grouped_field_set, new_defer_usages, _ = self.collect_subfields(
             object_type, field_details_list
         )
         if new_defer_usages:
             return None
-        key = id(grouped_field_set)
-        if key not in self._selections:
-            self._selections[key] = self._plan(object_type, grouped_field_set)
-        return self._selections[key]
+        return self._selection(object_type, grouped_field_set)
 
     def _plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
@@ -232,7 +237,7 @@ class PlainSelectionExecutor(StrawberryGraphQLCoreExecutionContext):
         field = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
         if not isinstance(field, StrawberryField):
             return None
-        if field.metadata.get(_PRELOADABLE_KEY) and not field.extensions:
+        if field.metadata.get(PRELOADABLE_KEY) and not field.extensions:
             # The value an entity batch put in the object's ``preloaded`` (KeyError otherwise:
             # the object runs the standard way, which calls the resolver).
             python_name = field.python_name
@@ -251,23 +256,12 @@ class PlainSelectionExecutor(StrawberryGraphQLCoreExecutionContext):
             return _Field(
                 key, read, None, non_null, field_type, None, as_is, _enum_names(field_type)
             )
-        many = is_list_type(field_type)
-        if many:
-            # Only lists of non-null objects; null items are the standard path's business.
-            item_type = field_type.of_type  # type: ignore[union-attr]
-            if not is_non_null_type(item_type):
-                return None
-            field_type = item_type
-        object_type = _plain_object_type(field_type)
-        if object_type is None:
-            return None
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
-            object_type, field_details_list
-        )
-        streamed = many and self.get_stream_usage(field_details_list, Path(None, key, None))
-        if new_defer_usages or streamed:
-            return None
-        selection = self._plan(object_type, grouped_field_set)
+        many = isinstance(field_type, GraphQLList)
+        selection: _Selection | None = None
+        if isinstance(field_type, GraphQLList):
+            selection = self._items_selection(field_type, field_details_list, Path(None, key, None))
+        elif object_type := _plain_object_type(field_type):
+            selection = self._object_selection(object_type, field_details_list)
         if selection is None:
             return None
         return _Field(key, read, None, non_null, None, selection, many=many)

@@ -1,10 +1,9 @@
 """The consolidated access log (HSLF-FS 2016:40 4 kap. 9 §) and its follow-up.
 
 Every service emits ``RecordsAccessed`` on ``audit.access``; identity appends an entry per care
-recipient in it here
-(rows are never updated; only retention removes them). Unit managers read their units' log,
-draw random samples for the systematic spot checks the regulation asks for, and record that a
-review was done and what it found.
+recipient named in it here (rows are never updated; only retention removes them). Unit
+managers read their units' log, draw random samples for the systematic spot checks the
+regulation asks for, and record that a review was done and what it found.
 """
 
 from __future__ import annotations

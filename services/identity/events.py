@@ -159,8 +159,8 @@ class RecordsAccessed:
         service: str,
         at: datetime,
     ) -> list[RecordsAccessed]:
-        """The event for each distinct (tenant id, unit id), none if nothing was touched: a
-        worklist showing twenty occurrences of one care recipient is one access, not twenty."""
+        """One event naming each distinct (tenant id, unit id) once, or none if nothing was
+        touched: a worklist showing twenty occurrences of one person is one access, not twenty."""
         distinct = tuple(
             AccessedRecord(tenant_id=tenant_id, unit_id=unit_id)
             for tenant_id, unit_id in dict.fromkeys(records)
