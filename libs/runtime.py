@@ -23,7 +23,7 @@ from libs.auth.revocation import RevocationCache, define_revocations_table, revo
 from libs.auth.verifier import JwksSource, KeySource, TokenVerifier
 from libs.clock import Clock, SystemClock
 from libs.database import create_engine
-from libs.messaging.dispatcher import EventDispatcher, Handler
+from libs.messaging.dispatcher import BatchHandler, EventDispatcher, Handler
 from libs.messaging.kafka import KafkaEventConsumer, KafkaPublisher, ensure_topics
 from libs.messaging.relay import OutboxRelay, Publisher
 from libs.messaging.tables import MessagingTables
@@ -60,7 +60,7 @@ class ServiceDefinition:
     tables: InfrastructureTables
     migrations_dir: Path
     publishes: Sequence[str]
-    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    handlers: Mapping[str, Handler | BatchHandler] = field(default_factory=dict)
     consumes: Sequence[str] = ()
     # Event types (from identity) that revoke a user's earlier tokens.
     revoking_event_types: Sequence[str] = ()

@@ -4,6 +4,8 @@ For each event the dispatcher opens a unit of work, records the event id in the 
 the handler in the same transaction; a duplicate finds its id already there and does nothing.
 A batch is first tried in one transaction (fast path); if that fails, each event is retried
 alone, and one that still fails goes to ``<topic>.dlq`` with its error while the rest go on.
+A `BatchHandler` gets each run of consecutive events of its type in one call, so it can do
+set-wise what would otherwise cost round trips per event.
 Failures of the database itself are not the event's fault: they propagate, the consumer loop
 backs off and redelivers the batch, and nothing is dead-lettered.
 """
@@ -29,11 +31,20 @@ from libs.observability import (
     get_logger,
 )
 
-__all__ = ["EventDispatcher", "Handler", "is_infrastructure_failure"]
+__all__ = ["BatchHandler", "EventDispatcher", "Handler", "is_infrastructure_failure"]
 
 log = get_logger(__name__)
 
 Handler = Callable[[CloudEvent, UnitOfWork], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """Handles consecutive events of one type together, with the effect of handling them one
+    after another in order. A run of one is the fallback when a batch failed. What the run
+    emits carries its events' correlation id when they share one, else none."""
+
+    handle: Callable[[Sequence[CloudEvent], UnitOfWork], Awaitable[None]]
 
 
 def is_infrastructure_failure(error: BaseException) -> bool:
@@ -56,7 +67,7 @@ class EventDispatcher:
         self,
         *,
         consumer: str,
-        handlers: Mapping[str, Handler],
+        handlers: Mapping[str, Handler | BatchHandler],
         units_of_work: UnitOfWorkFactory,
         tables: MessagingTables,
         dead_letters: Publisher,
@@ -110,12 +121,14 @@ class EventDispatcher:
                 .returning(self._inbox.c.event_id)
             )
             new = set(inserted.scalars())
-            handled = 0
+            fresh: list[CloudEvent] = []
             for item in batch:
                 if item.event.id in new:
                     new.discard(item.event.id)  # a duplicate within the batch runs once
-                    await self._run_handler(item.event, uow)
-                    handled += 1
+                    fresh.append(item.event)
+            for run in self._runs(fresh):
+                await self._run_handler(run, uow)
+            handled = len(fresh)
             await uow.commit()
         EVENTS_CONSUMED.labels(self.consumer, "handled").inc(handled)
         EVENTS_CONSUMED.labels(self.consumer, "duplicate").inc(len(batch) - handled)
@@ -159,12 +172,32 @@ class EventDispatcher:
         if getattr(inserted, "rowcount", 1) == 0:
             EVENTS_CONSUMED.labels(self.consumer, "duplicate").inc()
             return
-        await self._run_handler(event, uow)
+        await self._run_handler([event], uow)
 
-    async def _run_handler(self, event: CloudEvent, uow: UnitOfWork) -> None:
-        token = correlation_id.set(event.correlation_id)
+    def _runs(self, events: Sequence[CloudEvent]) -> list[list[CloudEvent]]:
+        """Consecutive events of a type with a `BatchHandler` together, every other alone."""
+        runs: list[list[CloudEvent]] = []
+        for event in events:
+            if (
+                runs
+                and runs[-1][0].type == event.type
+                and isinstance(self._handlers[event.type], BatchHandler)
+            ):
+                runs[-1].append(event)
+            else:
+                runs.append([event])
+        return runs
+
+    async def _run_handler(self, run: Sequence[CloudEvent], uow: UnitOfWork) -> None:
+        correlation_ids = {event.correlation_id for event in run}
+        token = correlation_id.set(correlation_ids.pop() if len(correlation_ids) == 1 else None)
         try:
-            await self._handlers[event.type](event, uow)
+            handler = self._handlers[run[0].type]
+            if isinstance(handler, BatchHandler):
+                await handler.handle(run, uow)
+            else:
+                (event,) = run
+                await handler(event, uow)
         finally:
             correlation_id.reset(token)
 

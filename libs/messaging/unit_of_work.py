@@ -25,8 +25,9 @@ _BATCH = 5000  # rows per executemany; keeps SQLite under its bound-parameter li
 class UnitOfWork:
     """``async with uow: ...; await uow.commit()`` — leaving without commit rolls back.
 
-    `emit` writes the event to the outbox inside the same transaction, so either the change
-    and its events are both stored or neither is; the relay publishes them after commit.
+    `emit` puts the event in the outbox, written in the same transaction just before it
+    commits, so either the change and its events are both stored or neither is; the relay
+    publishes them after commit.
     """
 
     def __init__(
@@ -44,6 +45,7 @@ class UnitOfWork:
         self.clock = clock
         self._after_commit = after_commit
         self._session: AsyncSession | None = None
+        self._pending: list[dict[str, Any]] = []  # outbox rows, written at commit
         self._emitted = 0
 
     @property
@@ -55,6 +57,7 @@ class UnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
         await self._session.begin()
+        self._pending = []
         self._emitted = 0
         return self
 
@@ -74,15 +77,17 @@ class UnitOfWork:
 
     async def emit(self, event: DomainEvent) -> CloudEvent:
         cloud_event, row = self._outbox_row(event, now=self.clock.now())
-        # One constant statement with parameters: SQLAlchemy compiles and caches it once.
-        await self.session.execute(self._tables.outbox.insert(), row)
-        self._emitted += 1
+        self._pending.append(row)
         return cloud_event
 
     async def emit_many(self, events: Sequence[DomainEvent]) -> None:
-        """Write many events at once: one executemany, or ``COPY`` on PostgreSQL for many."""
         now = self.clock.now()
-        rows = [self._outbox_row(event, now=now)[1] for event in events]
+        self._pending.extend(self._outbox_row(event, now=now)[1] for event in events)
+
+    async def _write_pending(self) -> None:
+        """The emitted events go in at commit, all at once: one executemany (one round trip on
+        asyncpg), or ``COPY`` on PostgreSQL for many, instead of an INSERT per `emit`."""
+        rows, self._pending = self._pending, []
         if not rows:
             return
         outbox = self._tables.outbox
@@ -129,6 +134,7 @@ class UnitOfWork:
         return cloud_event, row
 
     async def commit(self) -> None:
+        await self._write_pending()
         await self.session.commit()
         if self._emitted and self._after_commit is not None:
             self._after_commit()

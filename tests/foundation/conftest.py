@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from libs.database import create_engine, new_metadata
+from libs.database import create_engine, dialect_name, new_metadata
+from libs.messaging.dispatcher import BatchHandler, Handler
 from libs.messaging.envelope import CloudEvent, decode_data
 from libs.messaging.unit_of_work import UnitOfWork
 from libs.runtime import infrastructure_tables
@@ -70,18 +73,52 @@ async def add_to_counter(event: CloudEvent, uow: UnitOfWork) -> None:
         )
 
 
+async def add_to_counters(events: Sequence[CloudEvent], uow: UnitOfWork) -> None:
+    """The same effect as `add_to_counter` per event, in one statement for the whole run."""
+    totals: Counter[str] = Counter()
+    handled: Counter[str] = Counter()
+    for event in events:
+        counted = decode_data(Counted, event.data)
+        totals[counted.counter_id] += counted.amount
+        handled[counted.counter_id] += 1
+    dialect = postgresql if dialect_name(uow.session) == "postgresql" else sqlite
+    statement = dialect.insert(counters)
+    await uow.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[counters.c.counter_id],
+            set_={
+                "total": counters.c.total + statement.excluded.total,
+                "handled": counters.c.handled + statement.excluded.handled,
+            },
+        ),
+        [{"counter_id": key, "total": totals[key], "handled": handled[key]} for key in totals],
+    )
+
+
 async def swallow_poison(event: CloudEvent, uow: UnitOfWork) -> None:
     raise ValueError(f"cannot digest {event.subject}")
 
 
-HANDLERS = {Counted.TYPE: add_to_counter, Poison.TYPE: swallow_poison}
+HANDLERS: dict[str, Handler | BatchHandler] = {
+    Counted.TYPE: BatchHandler(add_to_counters),
+    Poison.TYPE: swallow_poison,
+}
+# The same service handling each event on its own, to compare and to test the plain path.
+PER_EVENT_HANDLERS: dict[str, Handler | BatchHandler] = {
+    **HANDLERS,
+    Counted.TYPE: add_to_counter,
+}
 
 
-@pytest.fixture
-async def counting_db(databases) -> AsyncIterator[str]:
-    url = await databases.create("counting")
+async def create_counting_db(databases, label: str = "counting") -> str:
+    url = await databases.create(label)
     engine = create_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
     await engine.dispose()
-    yield url
+    return url
+
+
+@pytest.fixture
+async def counting_db(databases) -> AsyncIterator[str]:
+    yield await create_counting_db(databases)
