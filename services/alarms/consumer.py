@@ -16,7 +16,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from libs.database import dialect_name, insert_ignoring_conflicts
-from libs.messaging.dispatcher import Handler
+from libs.messaging.dispatcher import BatchHandler, Handler
 from libs.messaging.envelope import CloudEvent, decode_data
 from libs.messaging.unit_of_work import UnitOfWork
 from services.alarms.domain import AlarmKind, AlarmState
@@ -50,52 +50,63 @@ async def _insert_missing(uow: UnitOfWork, table: Any, values: Mapping[str, Any]
 
 
 async def _upsert(
-    uow: UnitOfWork, model: type[RowT], *, values: Mapping[str, Any], overwrite: Sequence[str] = ()
-) -> RowT:
-    """Insert the row or update ``overwrite`` columns of the existing one; return it, locked.
+    uow: UnitOfWork,
+    model: type[RowT],
+    *,
+    rows: Sequence[Mapping[str, Any]],
+    overwrite: Sequence[str] = (),
+) -> list[RowT]:
+    """Insert the rows or update ``overwrite`` columns of existing ones; return them, locked.
 
-    One statement: ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` takes the row lock on
+    One statement: ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` takes the row locks on
     Postgres like ``SELECT ... FOR UPDATE`` would, so concurrent handlers and the sweep
-    serialise on it.
+    serialise on them. A key given twice keeps its last values (a statement may touch a row
+    only once), and rows go in key order so two statements lock shared rows in one order.
     """
     session = uow.session
     table = cast(Table, model.__table__)  # type: ignore[attr-defined]
     (key,) = [column.name for column in table.primary_key.columns]
+    latest = {row[key]: row for row in rows}
     dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
-    statement = dialect.insert(model).values(**values)
+    statement = dialect.insert(model).values([latest[k] for k in sorted(latest)])
     changed = {name: statement.excluded[name] for name in overwrite} or {
         key: statement.excluded[key]
     }
-    row: RowT = (
-        await session.scalars(
-            statement.on_conflict_do_update(index_elements=[key], set_=changed).returning(model),
-            execution_options={"populate_existing": True},
-        )
-    ).one()
-    return row
+    return list(
+        (
+            await session.scalars(
+                statement.on_conflict_do_update(index_elements=[key], set_=changed).returning(
+                    model
+                ),
+                execution_options={"populate_existing": True},
+            )
+        ).all()
+    )
+
+
+def _occurrence_values(
+    fact: OccurrenceScheduled | OccurrenceCancelled | OccurrenceSigned | SignatureAnnulled,
+    *,
+    prn: bool = False,
+) -> dict[str, Any]:
+    """What any fact about an occurrence tells of it: enough for a stub row, if it is the
+    first we hear of the occurrence."""
+    return {
+        "occurrence_id": fact.occurrence_id,
+        "intervention_id": fact.intervention_id,
+        "tenant_id": fact.tenant_id,
+        "unit_id": fact.unit_id,
+        "prn": prn,
+    }
 
 
 async def _occurrence(
     uow: UnitOfWork,
-    *,
-    occurrence_id: str,
-    intervention_id: str,
-    tenant_id: str,
-    unit_id: str,
-    prn: bool = False,
+    fact: OccurrenceScheduled | OccurrenceCancelled | SignatureAnnulled,
 ) -> OccurrenceRow:
     """The occurrence's row, created as a stub if this is the first we hear of it, and locked."""
-    return await _upsert(
-        uow,
-        OccurrenceRow,
-        values={
-            "occurrence_id": occurrence_id,
-            "intervention_id": intervention_id,
-            "tenant_id": tenant_id,
-            "unit_id": unit_id,
-            "prn": prn,
-        },
-    )
+    (row,) = await _upsert(uow, OccurrenceRow, rows=[_occurrence_values(fact)])
+    return row
 
 
 async def _signature(
@@ -107,29 +118,26 @@ async def _signature(
     facts: Mapping[str, Any] | None = None,
 ) -> SignatureRow:
     facts = facts or {}
-    return await _upsert(
+    (row,) = await _upsert(
         uow,
         SignatureRow,
-        values={
-            "signature_id": signature_id,
-            "occurrence_id": occurrence_id,
-            "unit_id": unit_id,
-            **facts,
-        },
+        rows=[
+            {
+                "signature_id": signature_id,
+                "occurrence_id": occurrence_id,
+                "unit_id": unit_id,
+                **facts,
+            }
+        ],
         overwrite=list(facts),
     )
+    return row
 
 
-def build_handlers(settings: AlarmsSettings) -> dict[str, Handler]:
+def build_handlers(settings: AlarmsSettings) -> dict[str, Handler | BatchHandler]:
     async def occurrence_scheduled(event: CloudEvent, uow: UnitOfWork) -> None:
         fact = decode_data(OccurrenceScheduled, event.data)
-        row = await _occurrence(
-            uow,
-            occurrence_id=fact.occurrence_id,
-            intervention_id=fact.intervention_id,
-            tenant_id=fact.tenant_id,
-            unit_id=fact.unit_id,
-        )
+        row = await _occurrence(uow, fact)
         row.window_start = fact.window_start
         row.window_end = fact.window_end
         row.local_date = fact.local_date
@@ -139,13 +147,7 @@ def build_handlers(settings: AlarmsSettings) -> dict[str, Handler]:
 
     async def occurrence_cancelled(event: CloudEvent, uow: UnitOfWork) -> None:
         fact = decode_data(OccurrenceCancelled, event.data)
-        row = await _occurrence(
-            uow,
-            occurrence_id=fact.occurrence_id,
-            intervention_id=fact.intervention_id,
-            tenant_id=fact.tenant_id,
-            unit_id=fact.unit_id,
-        )
+        row = await _occurrence(uow, fact)
         # The event's envelope time orders it against the scheduling, on one clock.
         row.cancelled_at = _later(row.cancelled_at, event.time)
         row.cancel_reason = fact.reason
@@ -167,40 +169,36 @@ def build_handlers(settings: AlarmsSettings) -> dict[str, Handler]:
             .execution_options(synchronize_session=False)
         )
 
-    async def occurrence_signed(event: CloudEvent, uow: UnitOfWork) -> None:
-        fact = decode_data(OccurrenceSigned, event.data)
-        occurrence = await _occurrence(
-            uow,
-            occurrence_id=fact.occurrence_id,
-            intervention_id=fact.intervention_id,
-            tenant_id=fact.tenant_id,
-            unit_id=fact.unit_id,
-            prn=fact.prn,
+    async def occurrences_signed(events: Sequence[CloudEvent], uow: UnitOfWork) -> None:
+        # A burst of signatures (the phones of a whole unit) costs three statements and one
+        # re-evaluation, not that per signature.
+        facts = [decode_data(OccurrenceSigned, event.data) for event in events]
+        occurrences = await _upsert(
+            uow, OccurrenceRow, rows=[_occurrence_values(fact, prn=fact.prn) for fact in facts]
         )
-        await _signature(
+        await _upsert(
             uow,
-            signature_id=fact.signature_id,
-            occurrence_id=fact.occurrence_id,
-            unit_id=fact.unit_id,
-            facts={
-                "status": fact.status,
-                "timing": fact.timing,
-                "performed_at": fact.performed_at,
-                "signed_at": fact.signed_at,
-                "signed_by": fact.signed_by,
-            },
+            SignatureRow,
+            rows=[
+                {
+                    "signature_id": fact.signature_id,
+                    "occurrence_id": fact.occurrence_id,
+                    "unit_id": fact.unit_id,
+                    "status": fact.status,
+                    "timing": fact.timing,
+                    "performed_at": fact.performed_at,
+                    "signed_at": fact.signed_at,
+                    "signed_by": fact.signed_by,
+                }
+                for fact in facts
+            ],
+            overwrite=["status", "timing", "performed_at", "signed_at", "signed_by"],
         )
-        await reevaluate(uow, occurrences=[occurrence], settings=settings)
+        await reevaluate(uow, occurrences=occurrences, settings=settings)
 
     async def signature_annulled(event: CloudEvent, uow: UnitOfWork) -> None:
         fact = decode_data(SignatureAnnulled, event.data)
-        occurrence = await _occurrence(
-            uow,
-            occurrence_id=fact.occurrence_id,
-            intervention_id=fact.intervention_id,
-            tenant_id=fact.tenant_id,
-            unit_id=fact.unit_id,
-        )
+        occurrence = await _occurrence(uow, fact)
         await _signature(
             uow,
             signature_id=fact.signature_id,
@@ -257,7 +255,7 @@ def build_handlers(settings: AlarmsSettings) -> dict[str, Handler]:
         OccurrenceCancelled.TYPE: occurrence_cancelled,
         InterventionPaused.TYPE: intervention_stopped,
         InterventionEnded.TYPE: intervention_stopped,
-        OccurrenceSigned.TYPE: occurrence_signed,
+        OccurrenceSigned.TYPE: BatchHandler(occurrences_signed),
         SignatureAnnulled.TYPE: signature_annulled,
         DeviationDocumented.TYPE: deviation_documented,
         UnitCreated.TYPE: unit_created,

@@ -9,6 +9,7 @@ regulation asks for, and record that a review was done and what it found.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -40,17 +41,18 @@ MAX_PAGE = 100
 ACCESS_LOG = cast(Table, AccessLogRow.__table__)
 
 
-async def record_accesses(event: CloudEvent, uow: UnitOfWork) -> None:
-    """Consumer handler for ``RecordsAccessed``: one entry per care recipient. Entry ids are
-    the event id and the recipient's place in it, so redelivery adds nothing."""
-    accessed = decode_data(RecordsAccessed, event.data)
-    await _append(
-        uow,
-        [
+async def record_accesses(events: Sequence[CloudEvent], uow: UnitOfWork) -> None:
+    """Consumer handler for a run of ``RecordsAccessed``: one entry per care recipient, all in
+    one statement. Entry ids are the event id and the recipient's place in it, so redelivery
+    adds nothing."""
+    entries: list[dict[str, object]] = []
+    for event in events:
+        accessed = decode_data(RecordsAccessed, event.data)
+        entries.extend(
             _entry(f"{event.id}:{n}", accessed, tenant_id=record.tenant_id, unit_id=record.unit_id)
             for n, record in enumerate(accessed.records)
-        ],
-    )
+        )
+    await _append(uow, entries)
 
 
 async def record_access(event: CloudEvent, uow: UnitOfWork) -> None:

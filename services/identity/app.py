@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from libs.auth.verifier import KeySource, TokenVerifier
 from libs.clock import Clock
 from libs.graphql.schema import build_schema
+from libs.messaging.dispatcher import BatchHandler
 from libs.messaging.relay import Publisher
 from libs.observability import get_logger
 from libs.runtime import ServiceDefinition, ServiceRuntime
@@ -43,7 +44,7 @@ DEFINITION = ServiceDefinition(
     publishes=[events.TOPIC, events.ACCESS_TOPIC],
     consumes=[events.ACCESS_TOPIC],
     handlers={
-        events.RecordsAccessed.TYPE: record_accesses,
+        events.RecordsAccessed.TYPE: BatchHandler(record_accesses),
         events.RecordAccessed.TYPE: record_access,
     },
     # Not consuming its own topic for revocations: handlers write them in the same

@@ -8,7 +8,8 @@ from datetime import timedelta
 from services.alarms.evaluation import sweep_due
 from services.alarms.events import AlarmRaised, AlarmUpdated
 from services.alarms.sweeper import Sweeper
-from tests.alarms.conftest import advance_to, outbox
+from libs.messaging.envelope import to_kafka
+from tests.alarms.conftest import advance_to, cloud_event, outbox
 
 
 async def test_window_ending_unsigned_raises_missed_within_five_seconds(service, unit):
@@ -322,3 +323,45 @@ async def test_pausing_an_intervention_drops_the_checks_of_windows_still_to_come
     await service.sweep()
     assert await service.alarms(coming.occurrence_id) == []
     assert [a.kind for a in await service.alarms(ended.occurrence_id)] == ["MISSED"]
+
+
+async def test_signatures_handled_as_one_run_give_each_occurrence_its_own_alarms(service, unit):
+    """A burst of signatures reaches the consumer as one run (one batch, set-wise statements);
+    each occurrence still ends with exactly the alarms its own signature calls for."""
+    now = service.clock.now()
+    on_time, late, deviating, unscheduled = (
+        unit.scheduled(now + timedelta(minutes=minutes)) for minutes in (1, 2, 3, 4)
+    )
+    await service.publish(on_time, late, deviating)
+    for occurrence in (on_time, late, deviating):
+        await service.wait_until_known(occurrence.occurrence_id)
+    signatures = [
+        unit.signed(on_time, performed_at=on_time.window_start, timing="ON_TIME"),
+        unit.signed(late, performed_at=late.window_end + timedelta(minutes=1), timing="LATE"),
+        unit.signed(
+            deviating, performed_at=deviating.window_start, timing="ON_TIME", status="NOT_DONE"
+        ),
+        unit.signed(unscheduled, performed_at=unscheduled.window_start, timing="ON_TIME"),
+    ]
+    run = [to_kafka(cloud_event(s, time=now), topic=s.TOPIC) for s in signatures]
+    await service.runtime.dispatcher.dispatch([*run, run[1]])  # and one delivered twice
+
+    kinds = {
+        name: [a.kind for a in await service.alarms(occurrence.occurrence_id)]
+        for name, occurrence in (
+            ("on_time", on_time),
+            ("late", late),
+            ("deviating", deviating),
+            ("unscheduled", unscheduled),
+        )
+    }
+    assert kinds == {
+        "on_time": [],
+        "late": ["OUTSIDE_WINDOW"],
+        "deviating": ["DEVIATING"],
+        "unscheduled": [],
+    }
+    stub = await service.occurrence(unscheduled.occurrence_id)
+    assert (stub.unit_id, stub.window_end) == (unit.unit_id, None)
+    raised = await outbox(service, AlarmRaised.TYPE, unit_id=unit.unit_id)
+    assert sorted(event["kind"] for event in raised) == ["DEVIATING", "OUTSIDE_WINDOW"]
