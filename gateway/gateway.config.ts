@@ -43,6 +43,7 @@ const jwksUrl = env.SIGNA_JWKS_URL || 'http://127.0.0.1:8101/.well-known/jwks.js
 const jwtIssuer = env.SIGNA_JWT_ISSUER || 'https://signa.local/identity';
 const jwtAudience = env.SIGNA_JWT_AUDIENCE || 'signa';
 
+const REMEMBERED_TOKENS = 10_000;
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const SILENT_PATHS = new Set(['/healthcheck', '/readiness']);
 
@@ -113,6 +114,9 @@ const useSignaContext: GatewayPlugin = {
  */
 function useEdgeTokenCheck(): GatewayPlugin {
   const keys = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 10_000 });
+  // A phone sends the same token for five minutes: its signature is checked once (about
+  // 0.25 ms of CPU each time otherwise) and remembered until it expires. Oldest out first.
+  const verified = new Map<string, number>();
   const refused = (message: string) => ({
     errors: [new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } })],
   });
@@ -124,9 +128,18 @@ function useEdgeTokenCheck(): GatewayPlugin {
       setResultAndStopExecution(refused('the authorization header is not a bearer token'));
       return;
     }
+    const until = verified.get(token);
+    if (until !== undefined && until > Date.now()) return;
     try {
-      await jwtVerify(token, keys, { issuer: jwtIssuer, audience: jwtAudience, algorithms: ['EdDSA'] });
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: jwtIssuer,
+        audience: jwtAudience,
+        algorithms: ['EdDSA'],
+      });
+      if (verified.size >= REMEMBERED_TOKENS) verified.delete(verified.keys().next().value as string);
+      verified.set(token, (payload.exp ?? 0) * 1000);
     } catch {
+      verified.delete(token);
       setResultAndStopExecution(refused('the access token is not valid'));
     }
   };

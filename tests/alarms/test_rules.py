@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from libs.messaging.envelope import to_kafka
 from services.alarms.evaluation import sweep_due
 from services.alarms.events import AlarmRaised, AlarmUpdated
 from services.alarms.sweeper import Sweeper
-from libs.messaging.envelope import to_kafka
 from tests.alarms.conftest import advance_to, cloud_event, outbox
 
 

@@ -352,6 +352,21 @@ async def test_forged_and_expired_tokens_are_refused_over_http(stack, gateway, a
     assert set(results.values()) == {("error", "UNAUTHENTICATED")}, results
 
 
+async def test_the_gateway_refuses_a_token_it_accepted_once_it_has_expired(stack, gateway, admin):
+    """The gateway remembers tokens it verified, but only until they expire. ``__typename`` is
+    answered by the gateway itself, so no service's own check can stand in for its check."""
+    key = await _real_signing_key(stack)
+    lifetime = timedelta(seconds=3)
+    token = TokenIssuer(key=key, issuer=ISSUER, audience=AUDIENCE, lifetime=lifetime).issue(
+        Principal(user_id=admin.user_id, global_roles=frozenset({Role.SYSTEM_ADMIN})),
+        now=datetime.now(UTC),
+    )
+    client = gateway.as_user(token)
+    assert await client.raw("{ __typename }") == {"data": {"__typename": "Query"}}
+    await asyncio.sleep(lifetime.total_seconds() + 1.5)  # past expiry and any clock leeway
+    assert outcome(await client.raw("{ __typename }")) == ("error", "UNAUTHENTICATED")
+
+
 async def test_forged_and_expired_tokens_get_no_live_alarms_over_websocket(stack, admin, two_units):
     home, _records, _other = two_units
     refused = {}
