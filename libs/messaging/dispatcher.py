@@ -115,10 +115,13 @@ class EventDispatcher:
     async def _handle_together(self, batch: Sequence[_Incoming]) -> None:
         async with self._units_of_work() as uow:
             # One statement records the whole batch; only events it had not seen come back.
+            # Rows as parameters, not ``.values([...])``: SQLAlchemy compiles a multi-row
+            # VALUES anew every time, a constant statement once (it batches the rows itself).
             inserted = await uow.session.execute(
-                insert_ignoring_conflicts(self._inbox, dialect_name=dialect_name(uow.session))
-                .values([self._inbox_row(item.event) for item in batch])
-                .returning(self._inbox.c.event_id)
+                insert_ignoring_conflicts(
+                    self._inbox, dialect_name=dialect_name(uow.session)
+                ).returning(self._inbox.c.event_id),
+                [self._inbox_row(item.event) for item in batch],
             )
             new = set(inserted.scalars())
             fresh: list[CloudEvent] = []

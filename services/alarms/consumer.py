@@ -68,16 +68,19 @@ async def _upsert(
     (key,) = [column.name for column in table.primary_key.columns]
     latest = {row[key]: row for row in rows}
     dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
-    statement = dialect.insert(model).values([latest[k] for k in sorted(latest)])
+    statement = dialect.insert(model)
     changed = {name: statement.excluded[name] for name in overwrite} or {
         key: statement.excluded[key]
     }
+    # Rows as parameters, not ``.values([...])``: a multi-row VALUES is compiled anew every
+    # time (most of this consumer's CPU), a constant statement once.
     return list(
         (
             await session.scalars(
                 statement.on_conflict_do_update(index_elements=[key], set_=changed).returning(
                     model
                 ),
+                [latest[k] for k in sorted(latest)],
                 execution_options={"populate_existing": True},
             )
         ).all()

@@ -154,9 +154,8 @@ async def _record_failure(deps: Deps, *, now: datetime, updates: dict[str, Throt
         # Rows are created first without a count (ignoring ones that exist), so concurrent
         # first failures never collide and the row lock below serialises the counting.
         await session.execute(
-            insert_ignoring_conflicts(THROTTLE, dialect_name=dialect_name(session)).values(
-                [{"key": key, "failures": 0, "last_failure": None} for key in updates]
-            )
+            insert_ignoring_conflicts(THROTTLE, dialect_name=dialect_name(session)),
+            [{"key": key, "failures": 0, "last_failure": None} for key in updates],
         )
         rows = (
             await session.execute(
