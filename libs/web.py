@@ -11,9 +11,10 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from libs.graphql.context import ServiceContext, SignaGraphQLRouter
+from libs.graphql.context import ServiceContext, SignaGraphQL
 from libs.observability import HTTP_REQUESTS, correlation_id, get_logger, new_correlation_id
 from libs.runtime import ServiceRuntime
 
@@ -54,13 +55,15 @@ def create_service_app(
     app = FastAPI(title=f"signa-{name}", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.runtime = runtime
 
-    async def context_getter() -> ServiceContext:
-        return context_class(runtime=runtime)
-
-    graphql = SignaGraphQLRouter(
-        schema, context_getter=context_getter, production=runtime.settings.common.production
+    graphql = SignaGraphQL(
+        schema,
+        make_context=lambda: context_class(runtime=runtime),
+        production=runtime.settings.common.production,
     )
-    app.include_router(graphql, prefix="/graphql")
+    app.router.routes += [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
     for router in routers:
         app.include_router(router)
 
