@@ -9,6 +9,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from libs.graphql.context import ServiceContext
+from libs.graphql.errors import ClientError
 from libs.graphql.schema import build_schema
 from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import ServiceSettings
@@ -107,3 +108,43 @@ async def test_depth_and_alias_limits_hold_on_every_request_not_just_the_first(c
         assert (await schema.execute(deep)).errors
         assert (await schema.execute(aliases)).errors
         assert not (await schema.execute(shallow)).errors
+
+
+@strawberry.type
+class FailingQuery:
+    @strawberry.field
+    def broken(self) -> int:
+        raise RuntimeError("connection string with a password in it")
+
+    @strawberry.field
+    def refused(self) -> int:
+        raise ClientError("not like that")
+
+    @strawberry.field
+    def value(self) -> int:
+        return 1
+
+
+async def test_token_limit_introspection_and_error_codes_hold_on_every_request(common_settings):
+    production = common_settings.model_copy(update={"production": True})
+    settings = ServiceSettings(
+        database_url="sqlite+aiosqlite://", port=1, common=production, graphql_max_tokens=100
+    )
+    schema = build_schema(query=FailingQuery, settings=settings)
+    too_long = "{ " + "value " * 120 + "}"
+    for _ in range(2):  # the second comes from the parse and validation caches
+        long_errors = (await schema.execute(too_long)).errors
+        assert long_errors
+        assert "tokens" in long_errors[0].message
+        introspection = (await schema.execute("{ __schema { types { name } } }")).errors
+        assert introspection
+        assert introspection[0].extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
+        broken = (await schema.execute("{ broken }")).errors
+        assert broken
+        assert broken[0].message == "Unexpected error."
+        assert broken[0].extensions == {"code": "INTERNAL_SERVER_ERROR"}
+        refused = (await schema.execute("{ refused }")).errors
+        assert refused
+        assert refused[0].message == "not like that"
+        assert refused[0].extensions == {"code": "BAD_REQUEST"}
+        assert (await schema.execute("{ value }")).data == {"value": 1}
