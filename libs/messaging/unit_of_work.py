@@ -46,7 +46,6 @@ class UnitOfWork:
         self._after_commit = after_commit
         self._session: AsyncSession | None = None
         self._pending: list[dict[str, Any]] = []  # outbox rows, written at commit
-        self._emitted = 0
 
     @property
     def session(self) -> AsyncSession:
@@ -58,7 +57,6 @@ class UnitOfWork:
         self._session = self._sessions()
         await self._session.begin()
         self._pending = []
-        self._emitted = 0
         return self
 
     async def __aexit__(
@@ -106,7 +104,6 @@ class UnitOfWork:
         else:
             for offset in range(0, len(rows), _BATCH):
                 await self.session.execute(outbox.insert(), rows[offset : offset + _BATCH])
-        self._emitted += len(rows)
 
     def _outbox_row(
         self, event: DomainEvent, *, now: datetime
@@ -134,11 +131,11 @@ class UnitOfWork:
         return cloud_event, row
 
     async def commit(self) -> None:
+        emitted = bool(self._pending)
         await self._write_pending()
         await self.session.commit()
-        if self._emitted and self._after_commit is not None:
+        if emitted and self._after_commit is not None:
             self._after_commit()
-        self._emitted = 0
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

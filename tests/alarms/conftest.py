@@ -20,7 +20,7 @@ from sqlalchemy import select
 from libs.auth.principal import Role
 from libs.clock import FakeClock
 from libs.devstack.broker import BrokerProcess
-from libs.messaging.envelope import CloudEvent, encode_data, to_kafka
+from libs.messaging.envelope import CloudEvent, to_kafka
 from libs.messaging.kafka import KafkaPublisher
 from libs.settings import CommonSettings
 from services.alarms.app import create_app
@@ -28,6 +28,7 @@ from services.alarms.settings import AlarmsSettings
 from services.alarms.tables import AlarmRow, OccurrenceRow
 from services.interventions.events import OccurrenceCancelled, OccurrenceScheduled
 from services.signing.events import DeviationDocumented, OccurrenceSigned, SignatureAnnulled
+from tests.support.broker import cloud_event
 from tests.support.graphql import GraphQLClient
 from tests.support.servers import serve
 from tests.support.tokens import AUDIENCE, ISSUER
@@ -117,17 +118,6 @@ class Unit:
             documented_by=self.staff_id,
             documented_at=at,
         )
-
-
-def cloud_event(event: object, *, time: datetime, event_id: str | None = None) -> CloudEvent:
-    return CloudEvent(
-        type=event.TYPE,  # type: ignore[attr-defined]
-        source="/test",
-        subject=event.key,  # type: ignore[attr-defined]
-        time=time,
-        data=encode_data(event),
-        **({"id": event_id} if event_id else {}),
-    )
 
 
 @dataclass

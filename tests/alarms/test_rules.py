@@ -9,7 +9,8 @@ from libs.messaging.envelope import to_kafka
 from services.alarms.evaluation import sweep_due
 from services.alarms.events import AlarmRaised, AlarmUpdated
 from services.alarms.sweeper import Sweeper
-from tests.alarms.conftest import advance_to, cloud_event, outbox
+from tests.alarms.conftest import advance_to, outbox
+from tests.support.broker import cloud_event
 
 
 async def test_window_ending_unsigned_raises_missed_within_five_seconds(service, unit):

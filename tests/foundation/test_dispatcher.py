@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from libs.clock import SystemClock
 from libs.database import create_engine
 from libs.messaging.dispatcher import BatchHandler, EventDispatcher, Handler
-from libs.messaging.envelope import CloudEvent, KafkaRecord, encode_data, to_kafka
+from libs.messaging.envelope import CloudEvent, KafkaRecord, to_kafka
 from libs.messaging.fake import FakePublisher
 from libs.messaging.unit_of_work import UnitOfWork
 from libs.observability import correlation_id
@@ -26,18 +26,13 @@ from tests.foundation.conftest import (
     counters,
     create_counting_db,
 )
+from tests.support.broker import cloud_event
 
 
 def record(event: Counted | Poison, *, correlation: str | None = None) -> KafkaRecord:
-    cloud_event = CloudEvent(
-        type=event.TYPE,
-        source="/test",
-        subject=event.key,
-        time=datetime.now(UTC),
-        data=encode_data(event),
-        correlation_id=correlation,
+    return to_kafka(
+        cloud_event(event, time=datetime.now(UTC), correlation_id=correlation), topic=TOPIC
     )
-    return to_kafka(cloud_event, topic=TOPIC)
 
 
 @asynccontextmanager

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from libs.messaging.envelope import CloudEvent, KafkaRecord, encode_data, to_kafka
+from libs.messaging.envelope import KafkaRecord, to_kafka
 from libs.messaging.kafka import KafkaPublisher
 from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import ServiceSettings
 from tests.foundation.conftest import HANDLERS, INFRA, TOPIC, Counted, Poison, counters, metadata
-from tests.support.broker import ce_headers, read_topic
+from tests.support.broker import ce_headers, cloud_event, read_topic
 
 DEFINITION = ServiceDefinition(
     name="counting",
@@ -82,13 +82,7 @@ async def test_state_change_and_event_commit_together_and_rollback_publishes_not
 
 
 async def test_an_event_delivered_twice_has_one_effect(counting_db, common_settings, broker):
-    event = CloudEvent(
-        type=Counted.TYPE,
-        source="/test",
-        subject="twice",
-        time=datetime.now(UTC),
-        data=encode_data(Counted(counter_id="twice", amount=5)),
-    )
+    event = cloud_event(Counted(counter_id="twice", amount=5), time=datetime.now(UTC))
     publisher = KafkaPublisher(bootstrap_servers=broker.bootstrap_servers, enable_idempotence=False)
     async with running(counting_db, common_settings) as runtime:
         await publisher.start()

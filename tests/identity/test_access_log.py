@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from libs.clock import FakeClock
-from libs.messaging.envelope import CloudEvent, encode_data, to_kafka
+from libs.messaging.envelope import CloudEvent, to_kafka
 from libs.messaging.kafka import KafkaPublisher
 from services.identity.access_log import prune_access_log
 from services.identity.events import ACCESS_TOPIC, RecordAccessed, RecordsAccessed
 from services.identity.tables import AccessLogRow, LogReviewRow
 from tests.identity.conftest import error_code
+from tests.support.broker import cloud_event
 from tests.support.waiting import eventually
 
 LOG = """
@@ -41,13 +42,7 @@ def accessed(*, user_id: str, tenant_id: str, unit_id: str, at: datetime) -> Clo
         service="signing",
         accessed_at=at,
     )
-    return CloudEvent(
-        type=event.TYPE,
-        source="/signa/signing",
-        subject=event.key,
-        time=at,
-        data=encode_data(event),
-    )
+    return cloud_event(event, time=at, source="/signa/signing")
 
 
 async def publish(stack, events: list[CloudEvent]) -> None:
@@ -115,13 +110,7 @@ async def test_one_event_for_many_recipients_is_an_entry_for_each_kept_once(stac
         service="interventions",
         at=now,
     )
-    envelope = CloudEvent(
-        type=event.TYPE,
-        source="/signa/interventions",
-        subject=event.key,
-        time=now,
-        data=encode_data(event),
-    )
+    envelope = cloud_event(event, time=now, source="/signa/interventions")
     await publish(stack, [envelope, envelope])  # redelivered: still one entry per recipient
     older = accessed(user_id=anna, tenant_id="tenant-4", unit_id=stack.unit_id, at=now)
     await publish(stack, [older])  # the first version, one recipient per event, still kept

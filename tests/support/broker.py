@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+
+from libs.messaging.envelope import CloudEvent, encode_data
 
 
 async def read_topic(
@@ -43,3 +46,23 @@ def ce_headers(message: Any) -> dict[str, str]:
 def types_and_data(messages: list[Any]) -> list[tuple[str, dict[str, Any]]]:
     """(CloudEvent type, data) of each message."""
     return [(ce_headers(m)["ce_type"], json.loads(m.value)) for m in messages]
+
+
+def cloud_event(
+    event: Any,
+    *,
+    time: datetime,
+    source: str = "/test",
+    event_id: str | None = None,
+    correlation_id: str | None = None,
+) -> CloudEvent:
+    """A domain event in its envelope, as another service's outbox would have sent it."""
+    return CloudEvent(
+        type=event.TYPE,
+        source=source,
+        subject=event.key,
+        time=time,
+        data=encode_data(event),
+        correlation_id=correlation_id,
+        **({"id": event_id} if event_id else {}),
+    )
