@@ -105,6 +105,7 @@ class ServiceRuntime:
             publisher=self.publisher,
             batch_size=settings.outbox_batch_size,
             poll_seconds=settings.outbox_poll_seconds,
+            linger_seconds=settings.outbox_linger_seconds,
         )
         self.revocations = RevocationCache(
             sessions=self.sessions, table=tables.revocations, clock=self.clock

@@ -70,6 +70,8 @@ class ServiceSettings(BaseSettings):
     # Off in production when migrations run as their own step (`signa migrate`).
     migrate_on_start: bool = True
     outbox_poll_seconds: float = Field(default=0.1, gt=0, le=10)
+    # How long the relay, woken by a commit, waits for more commits before it publishes.
+    outbox_linger_seconds: float = Field(default=0.02, ge=0, le=1)
     outbox_batch_size: int = Field(default=500, ge=1, le=5000)
     consumer_max_records: int = Field(default=500, ge=1, le=5000)
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)

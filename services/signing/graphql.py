@@ -129,14 +129,23 @@ class Occurrence:
         cls, info: Info[Any, Any], representations: list[dict[str, Any]]
     ) -> list[Occurrence]:
         """The gateway's worklist: every occurrence's signature in one query."""
+        # The batch is the whole request's: loaded at once, without a DataLoader's future
+        # per key (a tenth of this call's CPU for 800 references).
+        context = _context(info)
         ids = [str(representation["id"]) for representation in representations]
-        loaded = await _context(info).current_signature.load_many(ids)
+        found = await queries.current_signatures(
+            ids, principal=await context.principal(), signing=context.signing
+        )
         return [
             cls(
                 id=strawberry.ID(occurrence_id),
-                preloaded={"signature": Signature.from_domain(found) if found else None},
+                preloaded={
+                    "signature": Signature.from_domain(signature)
+                    if (signature := found.get(occurrence_id))
+                    else None
+                },
             )
-            for occurrence_id, found in zip(ids, loaded, strict=True)
+            for occurrence_id in ids
         ]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from libs.messaging.envelope import KafkaRecord, to_kafka
+from libs.messaging.fake import FakePublisher
 from libs.messaging.kafka import KafkaPublisher
 from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import ServiceSettings
@@ -25,6 +26,15 @@ DEFINITION = ServiceDefinition(
     publishes=[TOPIC],
     consumes=[TOPIC],
     handlers=HANDLERS,
+)
+
+# A service that only publishes: no consumer competes with the test for its events.
+PRODUCER = ServiceDefinition(
+    name="producer",
+    metadata=metadata,
+    tables=INFRA,
+    migrations_dir=Path("unused"),
+    publishes=[TOPIC],
 )
 
 
@@ -119,13 +129,7 @@ async def test_relay_dying_between_publish_and_mark_republishes_with_single_effe
     await inner.start()
     settings = ServiceSettings(database_url=counting_db, port=1, common=common_settings)
     producer_side = ServiceRuntime(
-        definition=ServiceDefinition(
-            name="producer",
-            metadata=metadata,
-            tables=INFRA,
-            migrations_dir=Path("unused"),
-            publishes=[TOPIC],
-        ),
+        definition=PRODUCER,
         settings=settings,
         publisher=CrashAfterPublish(inner),
     )
@@ -165,3 +169,47 @@ async def test_poison_message_goes_to_dlq_with_its_error_and_later_messages_are_
     assert "cannot digest before" in headers["dlq_error"]
     assert headers["dlq_consumer"] == "counting"
     assert (before.total, after.total) == (1, 2)
+
+
+class BatchRecorder(FakePublisher):
+    """Keeps how many records each publish carried."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+        self.published = asyncio.Event()
+
+    async def publish(self, records: Sequence[KafkaRecord]) -> None:
+        await super().publish(records)
+        self.batches.append(len(records))
+        self.published.set()
+
+
+async def test_relay_woken_by_commits_lingers_and_publishes_them_in_one_batch(
+    counting_db, common_settings, broker
+):
+    publisher = BatchRecorder()
+    # Polling every 10 s: only the commits' wake-ups make the relay publish within the test.
+    settings = ServiceSettings(
+        database_url=counting_db,
+        port=1,
+        common=common_settings,
+        outbox_poll_seconds=10,
+        outbox_linger_seconds=0.5,
+    )
+    runtime = ServiceRuntime(
+        definition=PRODUCER,
+        settings=settings,
+        publisher=publisher,
+    )
+    await runtime.start()
+    try:
+        await asyncio.sleep(0.2)  # the relay's first look at the empty outbox is over
+        for n in range(5):
+            async with runtime.unit_of_work() as uow:
+                await uow.emit(Counted(counter_id=f"lingered-{n}", amount=1))
+                await uow.commit()
+        await asyncio.wait_for(publisher.published.wait(), 10)
+    finally:
+        await runtime.stop()
+    assert publisher.batches == [5]
