@@ -694,6 +694,15 @@ async def sign_phases(
     return figures
 
 
+async def idle_cpu(meter: CpuMeter, *, seconds: float) -> CpuUse:
+    """What the stack burns with nothing to do (consumers polling the broker, relays, sweeps):
+    it is in every figure per request, the more the lower the rate."""
+    use, before = CpuUse(), meter.snapshot()
+    await asyncio.sleep(seconds)
+    use.add(CpuMeter.since(before, meter.snapshot()), seconds)
+    return use
+
+
 # --- worklist ---------------------------------------------------------------------------------
 
 
@@ -809,7 +818,7 @@ def row(name: str, value: str, target: str, ok: bool | None) -> str:
     return f"  {name:<52} {value:>12}  {target:>10}  {verdict}"
 
 
-def cpu_line(label: str, use: CpuUse, requests: int, unit: str = "sign") -> str:
+def cpu_line(label: str, use: CpuUse, requests: float, unit: str = "sign") -> str:
     per = ", ".join(
         f"{name} {seconds / requests * 1000:.2f}"
         for name, seconds in sorted(use.seconds.items(), key=lambda item: -item[1])
@@ -967,6 +976,7 @@ async def measure(stack: Stack, logins: list[DemoLogin], args: argparse.Namespac
     ) as http:
         staff, occurrences, today = await prepare(http, stack, logins)
         bench = Bench(stack, http, staff, CpuMeter(stack.pids()), args.clients)
+        idle = await idle_cpu(bench.meter, seconds=5.0)
         started = time.perf_counter()
         signs = await sign_phases(bench, occurrences, args.rounds, args.paced_rounds)
         print(f"sign phases took {time.perf_counter() - started:.0f} s", flush=True)
@@ -994,6 +1004,7 @@ async def measure(stack: Stack, logins: list[DemoLogin], args: argparse.Namespac
         print(f"worklist phases took {time.perf_counter() - started:.0f} s", flush=True)
     print_figures(signs, worklists["full"])
     print_details(args.clients, signs, worklists, signed_share(check["worklist"]))
+    print(cpu_line("idle stack, no requests", idle, idle.wall, unit="second"))
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -32,9 +32,12 @@ log = get_logger(__name__)
 CONSUMER_GROUP_TIMING: dict[str, int] = {"session_timeout_ms": 2000, "heartbeat_interval_ms": 200}
 
 # Tansu answers a fetch only when its wait runs out, even if data arrived meanwhile: with
-# aiokafka's 500 ms each hop took ~130 ms at the median, with 50 ms about 11 ms. Apache Kafka
-# answers as soon as data is there, so the short wait only costs a few more idle fetches.
-FETCH_MAX_WAIT_MS = 50
+# aiokafka's 500 ms each hop took ~130 ms at the median, with 50 ms about 11 ms. But every
+# consumer then fetches 20 times a second while idle: the whole stack burnt a quarter of a
+# core doing nothing (254 ms of CPU a second, `bench/gateway.py`), 160 ms at 100 ms. A live
+# alarm (two hops) arrives about 50 ms later for it, ~100 ms after the signature at the median.
+# Apache Kafka answers as soon as data is there, so there the wait only bounds idle fetches.
+FETCH_MAX_WAIT_MS = 100
 
 _TOPIC_ALREADY_EXISTS = 36
 
