@@ -37,12 +37,19 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def at_fixed_rate(
-    request: Callable[[int], Awaitable[bool]], *, rate: float, count: int, clients: int
+    request: Callable[[int], Awaitable[bool]],
+    *,
+    rate: float,
+    count: int,
+    clients: int,
+    warm_up: int = 0,
 ) -> tuple[list[float], float]:
     """Send ``count`` requests due ``1 / rate`` seconds apart over ``clients`` clients.
 
-    ``request(n)`` sends the n-th and says whether it succeeded; only successes are timed.
-    Returns the latencies (seconds, from when each was due) and the wall time of the run.
+    ``request(n)`` sends the n-th and says whether it succeeded; only successes are timed,
+    and not the first ``warm_up`` (a stack that had idled answered its first second slowly:
+    see ``bench/gateway.py``). Returns the latencies (seconds, from
+    when each was due) and the wall time of the timed requests.
     """
     interval = 1 / rate
     latencies: list[float] = []
@@ -56,8 +63,8 @@ async def at_fixed_rate(
             due = start + n * interval
             if (wait := due - time.perf_counter()) > 0:
                 await asyncio.sleep(wait)
-            if await request(n):
+            if await request(n) and n >= warm_up:
                 latencies.append(time.perf_counter() - due)
 
     await asyncio.gather(*(client() for _ in range(clients)))
-    return latencies, time.perf_counter() - start
+    return latencies, time.perf_counter() - (start + warm_up * interval)
