@@ -197,15 +197,16 @@ async def run_signs(
 
 
 async def run_signs_at_rate(
-    url: str, tokens: list[str], occurrence_ids: Iterator[str], *, rate: float, count: int
+    urls: list[str], tokens: list[str], occurrence_ids: Iterator[str], *, rate: float, count: int
 ) -> tuple[list[float], float]:
-    """``count`` signs due at ``rate`` per second, spread over one client per token."""
+    """``count`` signs due at ``rate`` per second, spread over one client per token (and the
+    service processes, round robin)."""
     async with aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=len(tokens)), timeout=aiohttp.ClientTimeout(total=30)
     ) as http:
 
         async def one(n: int) -> bool:
-            token = tokens[n % len(tokens)]
+            token, url = tokens[n % len(tokens)], urls[n % len(urls)]
             await post(http, url, token, SIGN, {"input": sign_input(next(occurrence_ids))})
             return True
 
@@ -304,7 +305,7 @@ async def main(args: argparse.Namespace) -> None:
         sign_cpu = sum(cpu_seconds(server.pid) for server in servers) - cpu_before
         cpu_before = sum(cpu_seconds(server.pid) for server in servers)
         paced, paced_elapsed = await run_signs_at_rate(
-            urls[0], phones.tokens, ids, rate=args.rate, count=paced_count
+            urls, phones.tokens, ids, rate=args.rate, count=paced_count
         )
         paced_cpu = sum(cpu_seconds(server.pid) for server in servers) - cpu_before
         cpu_before = cpu_seconds(servers[0].pid)

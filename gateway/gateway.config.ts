@@ -196,6 +196,23 @@ function useRequestLog(rootLog: { info(attrs: object, msg: string): void }): Gat
   };
 }
 
+/**
+ * An answer whose execution failed at a non-null root field carries `"data": null` beside its
+ * errors, as the GraphQL spec asks (clients tell an execution error from a request error by
+ * it). Hive Router's runtime leaves `data` out when no subgraph returned any.
+ */
+const useNullDataOnExecutionErrors: GatewayPlugin = {
+  onExecute() {
+    return {
+      onExecuteDone({ result, setResult }: any) {
+        if (result && !(Symbol.asyncIterator in result) && !('data' in result)) {
+          setResult({ ...result, data: null });
+        }
+      },
+    };
+  },
+};
+
 /** Rate-limit store in process memory; entries expire after their window. */
 class ExpiringMemoryStore extends Store {
   private entries = new Map<string, { timestamps: readonly number[]; expiresAt: number }>();
@@ -339,6 +356,7 @@ export const gatewayConfig = defineConfig({
     useSignaContext,
     useEdgeTokenCheck(),
     useRequestLog(ctx.log),
+    useNullDataOnExecutionErrors,
     useLoginRateLimit(),
     maxAliasesPlugin({ n: 30 }) as any,
   ],

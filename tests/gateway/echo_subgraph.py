@@ -40,6 +40,11 @@ class Query:
     def nest(self) -> Nest:
         return Nest()
 
+    @strawberry.field
+    def refused(self) -> str:
+        """A non-null field that fails: the answer is data null with the error."""
+        raise PermissionError("not for you")
+
 
 @strawberry.type
 class Mutation:

@@ -169,6 +169,14 @@ async def test_query_bombs_are_rejected_quickly_at_the_gateway(edge, http, docum
     assert elapsed < 2.0
 
 
+async def test_an_execution_error_answers_data_null_with_the_error(edge, http):
+    response = await http.post(edge, json={"query": "{ refused }"})
+    body = response.json()
+    assert "data" in body, body
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "not for you"
+
+
 async def test_login_is_rate_limited_per_client(edge, http):
     client = GraphQLClient(http, edge)
     outcomes = [await client.raw('mutation { login(username: "someone") }') for _ in range(7)]
