@@ -679,8 +679,8 @@ async def sign_phases(
         )
         figures.direct.extend(await bench.sign_round(direct_url, occurrences, figures.direct_cpu))
     # Warm-up at the rate, each way: the gateway's first round at 150/s was slower than the
-    # rounds after it (p95 70, then 31 and 22 ms; its CPU per sign fell by a third), though the
-    # back-to-back rounds had sent it thousands of signs before.
+    # rounds after it (p95 70, then 31 and 22 ms; its CPU per sign fell by over a quarter),
+    # though the back-to-back rounds had sent it thousands of signs before.
     await bench.paced_round(gateway_url, occurrences, TARGET_RATE, CpuUse())
     await bench.paced_round(direct_url, occurrences, TARGET_RATE, CpuUse())
     for _ in range(paced_rounds):
