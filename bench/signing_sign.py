@@ -6,8 +6,8 @@ Issue 5's targets: with 20 concurrent clients, at least 300 signatures/s and p95
 an offline sync of 200 signatures in at most 1 s. Two runs measure them (see ``bench/load.py``):
 20 clients back to back (closed loop) for the most the service does, then 20 clients sending
 300 signatures/s between them (fixed rate) for the latency at that load. The closed loop's
-latency is 20 ÷ its throughput by Little's law, so p95 ≤ 50 ms there would need well over
-400 signatures/s; the two targets together describe the service at 300/s.
+latency is 20 ÷ its throughput by Little's law, so p95 ≤ 50 ms there would need around
+600 signatures/s; the two targets together describe the service at 300/s.
 
 This process creates a fresh PostgreSQL database and an in-memory Tansu broker, starts the
 service in its own OS process (``bench/signing_server.py``: uvicorn, one worker, as
