@@ -41,12 +41,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -75,6 +75,7 @@ WINDOW_MINUTES = 120
 SEED_CONCURRENCY = 8
 # An access token lives 5 minutes; refresh when less than this is left, so none expires mid-phase.
 TOKEN_MARGIN = timedelta(seconds=90)
+T = TypeVar("T")
 TARGET_RATE, TARGET_SIGN_P95, TARGET_RATIO, TARGET_WORKLIST_P95 = 150.0, 100.0, 1.5, 150.0
 
 LOGIN = """mutation($u: String!, $p: String!) {
@@ -515,16 +516,17 @@ def sign_input(occurrence_id: str) -> dict[str, Any]:
 
 async def sign_one(
     http: aiohttp.ClientSession, url: str, token: str, occurrence: str, into: Timed
-) -> None:
-    """One timed ``sign``, from send to parsed answer."""
+) -> bool:
+    """One timed ``sign``, from send to parsed answer; whether it succeeded."""
     started = time.perf_counter()
     try:
         data = await graphql(http, url, SIGN, {"i": sign_input(occurrence)}, token)
     except (GraphQLFailure, aiohttp.ClientError, TimeoutError) as error:
         into.errors.append(f"{type(error).__name__}: {error}")
-        return
+        return False
     into.latencies.append(time.perf_counter() - started)
     into.signature_ids.append(data["sign"]["id"])
+    return True
 
 
 async def sign_concurrently(
@@ -559,9 +561,7 @@ async def sign_at_rate(
     result = Timed()
 
     async def one(n: int) -> bool:
-        errors = len(result.errors)
-        await sign_one(http, url, token, occurrences[n], result)
-        return len(result.errors) == errors
+        return await sign_one(http, url, token, occurrences[n], result)
 
     # The latencies sign_one kept run from sending; these run from when each sign was due.
     result.latencies, result.elapsed = await at_fixed_rate(
@@ -621,6 +621,11 @@ class SignFigures:
     sequential_gateway: Timed = field(default_factory=Timed)
     sequential_direct: Timed = field(default_factory=Timed)
 
+    def errors(self) -> list[str]:
+        """Failures in the timed rounds."""
+        timed = (self.gateway, self.direct, self.paced_gateway, self.paced_direct)
+        return [error for run in timed for error in run.errors]
+
 
 @dataclass
 class Bench:
@@ -630,9 +635,10 @@ class Bench:
     meter: CpuMeter
     clients: int
 
-    async def timed(self, run: Callable[[], Awaitable[Timed]], cpu: CpuUse) -> Timed:
+    async def timed(self, run: Awaitable[T], cpu: CpuUse) -> T:
+        """Awaits ``run`` (a coroutine does nothing before), adding the CPU it took to ``cpu``."""
         before, started = self.meter.snapshot(), time.perf_counter()
-        result = await run()
+        result = await run
         cpu.add(CpuMeter.since(before, self.meter.snapshot()), time.perf_counter() - started)
         return result
 
@@ -642,24 +648,17 @@ class Bench:
         await annul_all(self.http, url, await self.staff.token(), signature_ids, self.clients)
         await quiesce(self.stack)
 
-    async def sign_round(self, url: str, occurrences: Sequence[str], cpu: CpuUse) -> Timed:
-        token = await self.staff.token()
-        result = await self.timed(
-            lambda: sign_concurrently(self.http, url, token, occurrences, self.clients), cpu
-        )
-        await self.reset(result.signature_ids)
-        return result
-
-    async def paced_round(
-        self, url: str, occurrences: Sequence[str], rate: float, cpu: CpuUse
+    async def sign_round(
+        self, url: str, occurrences: Sequence[str], cpu: CpuUse, *, rate: float | None = None
     ) -> Timed:
+        """Every occurrence signed once, back to back or due ``rate`` per second; then reset."""
         token = await self.staff.token()
-        result = await self.timed(
-            lambda: sign_at_rate(
-                self.http, url, token, occurrences, clients=self.clients, rate=rate
-            ),
-            cpu,
+        run = (
+            sign_concurrently(self.http, url, token, occurrences, self.clients)
+            if rate is None
+            else sign_at_rate(self.http, url, token, occurrences, clients=self.clients, rate=rate)
         )
+        result = await self.timed(run, cpu)
         await self.reset(result.signature_ids)
         return result
 
@@ -681,16 +680,18 @@ async def sign_phases(
     # Warm-up at the rate, each way: the gateway's first round at 150/s was slower than the
     # rounds after it (p95 70, then 31 and 22 ms; its CPU per sign fell by over a quarter),
     # though the back-to-back rounds had sent it thousands of signs before.
-    await bench.paced_round(gateway_url, occurrences, TARGET_RATE, CpuUse())
-    await bench.paced_round(direct_url, occurrences, TARGET_RATE, CpuUse())
+    await bench.sign_round(gateway_url, occurrences, CpuUse(), rate=TARGET_RATE)
+    await bench.sign_round(direct_url, occurrences, CpuUse(), rate=TARGET_RATE)
     for _ in range(paced_rounds):
         figures.paced_gateway.extend(
-            await bench.paced_round(
-                gateway_url, occurrences, TARGET_RATE, figures.paced_gateway_cpu
+            await bench.sign_round(
+                gateway_url, occurrences, figures.paced_gateway_cpu, rate=TARGET_RATE
             )
         )
         figures.paced_direct.extend(
-            await bench.paced_round(direct_url, occurrences, TARGET_RATE, figures.paced_direct_cpu)
+            await bench.sign_round(
+                direct_url, occurrences, figures.paced_direct_cpu, rate=TARGET_RATE
+            )
         )
     # Not annulled: the worklist phase reads these signatures.
     token = await bench.staff.token()
@@ -699,15 +700,6 @@ async def sign_phases(
     )
     await quiesce(bench.stack)
     return figures
-
-
-async def idle_cpu(meter: CpuMeter, *, seconds: float) -> CpuUse:
-    """What the stack burns with nothing to do (consumers polling the broker, relays, sweeps):
-    it is in every figure per request, the more the lower the rate."""
-    use, before = CpuUse(), meter.snapshot()
-    await asyncio.sleep(seconds)
-    use.add(CpuMeter.since(before, meter.snapshot()), seconds)
-    return use
 
 
 # --- worklist ---------------------------------------------------------------------------------
@@ -852,9 +844,7 @@ def print_figures(signs: SignFigures, full: WorklistFigures) -> None:
     paced_p95 = percentile(paced_gateway.latencies, 0.95)
     paced_ratio = percentile(paced_gateway.latencies, 0.5) / percentile(paced_direct.latencies, 0.5)
     worklist_p95 = percentile(full.timed.latencies, 0.95)
-    errors = sum(
-        len(timed.errors) for timed in (gateway, direct, paced_gateway, paced_direct, full.timed)
-    )
+    errors = len(signs.errors()) + len(full.timed.errors)
     print("\nfigures:")
     print(f"  {'':<52} {'measured':>12}  {'target':>10}")
     print(
@@ -930,13 +920,7 @@ def print_details(
     full = worklists["full"]
     print(cpu_line("worklist full", full.cpu, len(full.timed.latencies), unit="request"))
     print(f"  worklist rows with a signature: {signed:.0%}")
-    failures = (
-        gateway.errors
-        + direct.errors
-        + signs.paced_gateway.errors
-        + signs.paced_direct.errors
-        + [e for f in worklists.values() for e in f.timed.errors]
-    )
+    failures = signs.errors() + [e for f in worklists.values() for e in f.timed.errors]
     for problem in failures[:3]:
         print(f"  error: {problem}")
 
@@ -983,7 +967,10 @@ async def measure(stack: Stack, logins: list[DemoLogin], args: argparse.Namespac
     ) as http:
         staff, occurrences, today = await prepare(http, stack, logins)
         bench = Bench(stack, http, staff, CpuMeter(stack.pids()), args.clients)
-        idle = await idle_cpu(bench.meter, seconds=5.0)
+        # What the stack burns with nothing to do (consumers polling the broker, relays,
+        # sweeps): it is in every figure per request, the more the lower the rate.
+        idle = CpuUse()
+        await bench.timed(asyncio.sleep(5.0), idle)
         started = time.perf_counter()
         signs = await sign_phases(bench, occurrences, args.rounds, args.paced_rounds)
         print(f"sign phases took {time.perf_counter() - started:.0f} s", flush=True)

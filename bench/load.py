@@ -48,8 +48,8 @@ async def at_fixed_rate(
 
     ``request(n)`` sends the n-th and says whether it succeeded; only successes are timed,
     and not the first ``warm_up`` (a stack that had idled answered its first second slowly:
-    see ``bench/gateway.py``). Returns the latencies (seconds, from
-    when each was due) and the wall time of the timed requests.
+    see ``bench/gateway.py``). Returns the latencies (seconds, from when each was due) and
+    the wall time of the timed requests.
     """
     interval = 1 / rate
     latencies: list[float] = []

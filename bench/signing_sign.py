@@ -300,14 +300,14 @@ async def main(args: argparse.Namespace) -> None:
         await wait_for_read_model(dsn, needed)
         urls = [base + "/graphql" for base in bases]
         await run_signs(urls, phones.tokens, ids, 200)  # warm-up: pools and caches
-        cpu_before = sum(cpu_seconds(server.pid) for server in servers)
+        cpu = [sum(cpu_seconds(server.pid) for server in servers)]
         latencies, elapsed = await run_signs(urls, phones.tokens, ids, args.signs)
-        sign_cpu = sum(cpu_seconds(server.pid) for server in servers) - cpu_before
-        cpu_before = sum(cpu_seconds(server.pid) for server in servers)
+        cpu.append(sum(cpu_seconds(server.pid) for server in servers))
         paced, paced_elapsed = await run_signs_at_rate(
             urls, phones.tokens, ids, rate=args.rate, count=paced_count
         )
-        paced_cpu = sum(cpu_seconds(server.pid) for server in servers) - cpu_before
+        cpu.append(sum(cpu_seconds(server.pid) for server in servers))
+        sign_cpu, paced_cpu = cpu[1] - cpu[0], cpu[2] - cpu[1]
         cpu_before = cpu_seconds(servers[0].pid)
         syncs = await run_syncs(urls[0], phones.tokens[0], ids, args.batches)
         sync_cpu = cpu_seconds(servers[0].pid) - cpu_before

@@ -6,9 +6,10 @@ from collections import namedtuple
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, MetaData, Result, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,6 +31,7 @@ __all__ = [
     "create_engine",
     "dialect_name",
     "insert_ignoring_conflicts",
+    "members_by_value",
     "new_metadata",
     "records",
     "session_scope",
@@ -147,6 +149,15 @@ def records(result: Result[Any]) -> list[Any]:
     field: a SQLAlchemy ``Row`` answers an attribute in about 0.6 µs, a named tuple in 0.04."""
     make = _record_type(tuple(result.keys()))._make
     return [make(row) for row in result]
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def members_by_value(enum: type[E]) -> dict[Any, E]:
+    """An enum's members by their stored value, for reads that turn many rows back into
+    members: ``Enum(value)`` costs about 0.34 µs, a dict lookup 0.03."""
+    return {member.value: member for member in enum}
 
 
 @lru_cache(maxsize=256)

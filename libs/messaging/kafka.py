@@ -35,7 +35,8 @@ CONSUMER_GROUP_TIMING: dict[str, int] = {"session_timeout_ms": 2000, "heartbeat_
 # aiokafka's 500 ms each hop took ~130 ms at the median, with 50 ms about 11 ms. But every
 # consumer then fetches 20 times a second while idle: the whole stack burnt a quarter of a
 # core doing nothing (254 ms of CPU a second, `bench/gateway.py`), 160 ms at 100 ms. A live
-# alarm (two hops) arrives about 50 ms later for it, ~100 ms after the signature at the median.
+# alarm takes two hops: `bench/alarms_live.py` gave a p50 of 51 ms after the signature in
+# session 3, 103 ms with this and the relay's 20 ms linger (another machine, not an A/B pair).
 # Apache Kafka answers as soon as data is there, so there the wait only bounds idle fetches.
 FETCH_MAX_WAIT_MS = 100
 

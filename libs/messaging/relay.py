@@ -140,6 +140,7 @@ class OutboxRelay:
             if published < self._batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+                    # Woken by a commit, not the poll: let the commits right behind it join.
                     if self._linger_seconds and not self._stopping:
                         await asyncio.sleep(self._linger_seconds)
 

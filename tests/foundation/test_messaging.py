@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,14 +29,8 @@ DEFINITION = ServiceDefinition(
     handlers=HANDLERS,
 )
 
-# A service that only publishes: no consumer competes with the test for its events.
-PRODUCER = ServiceDefinition(
-    name="producer",
-    metadata=metadata,
-    tables=INFRA,
-    migrations_dir=Path("unused"),
-    publishes=[TOPIC],
-)
+# The same service without its consumer: nothing competes with the test for its events.
+PRODUCER = replace(DEFINITION, name="producer", consumes=(), handlers={})
 
 
 @asynccontextmanager

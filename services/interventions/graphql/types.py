@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import strawberry
 from sqlalchemy import Row
 from strawberry.scalars import JSON
 
+from libs.database import members_by_value
 from services.interventions import domain, queries
 from services.interventions.graphql.context import Info
 from services.interventions.tables import (
@@ -36,8 +37,6 @@ __all__ = [
 ]
 
 
-E = TypeVar("E", bound=Enum)
-
 Category = strawberry.enum(domain.Category, name="InterventionCategory")
 InterventionState = strawberry.enum(domain.InterventionState, name="InterventionState")
 AbsenceKind = strawberry.enum(domain.AbsenceKind, name="AbsenceKind")
@@ -49,15 +48,11 @@ class OccurrenceState(Enum):
     CANCELLED = "CANCELLED"
 
 
-def _members(enum: type[E]) -> dict[str, E]:
-    # Enum(value) costs a microsecond; a worklist converts thousands of stored values.
-    return {member.value: member for member in enum}
-
-
-_ABSENCE_KINDS = _members(domain.AbsenceKind)
-_CATEGORIES = _members(domain.Category)
-_INTERVENTION_STATES = _members(domain.InterventionState)
-_OCCURRENCE_STATES = _members(OccurrenceState)
+# A worklist turns thousands of stored values back into members.
+_ABSENCE_KINDS = members_by_value(domain.AbsenceKind)
+_CATEGORIES = members_by_value(domain.Category)
+_INTERVENTION_STATES = members_by_value(domain.InterventionState)
+_OCCURRENCE_STATES = members_by_value(OccurrenceState)
 
 
 @strawberry.type
