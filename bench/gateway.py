@@ -93,14 +93,16 @@ SIGN = "mutation($i: SignInput!) { sign(input: $i) { id status timing signedAt }
 ANNUL = "mutation($id: ID!, $r: String!) { annulSignature(signatureId: $id, reason: $r) { id } }"
 OCCURRENCE_IDS = "query($u: ID!, $d: Date) { worklist(unitId: $u, date: $d) { id windowEnd } }"
 _ROW = "id localDate windowStart windowEnd state tenant { id name } intervention { id title }"
+_FULL = f"signature {{ status }} alarms {{ kind }} {_ROW}"
 # label -> (selection, where it is sent). The first is the target; the others only show where
-# the time goes (each join on its own, none, and none straight to the interventions subgraph).
+# the time goes: interventions answers it all (signature and alarms from its read models), so
+# the same straight to that subgraph, without signature and alarms, and with a field only
+# signing has (the gateway then joins signing's answer, as before session 5).
 WORKLISTS = {
-    "full": (f"signature {{ status }} alarms {{ kind }} {_ROW}", "gateway"),
-    "+signature only": (f"signature {{ status }} {_ROW}", "gateway"),
-    "+alarms only": (f"alarms {{ kind }} {_ROW}", "gateway"),
+    "full": (_FULL, "gateway"),
+    "full, direct": (_FULL, "interventions"),
     "no joins": (_ROW, "gateway"),
-    "no joins, direct": (_ROW, "interventions"),
+    "+signature note": (f"signature {{ status note }} alarms {{ kind }} {_ROW}", "gateway"),
 }
 MIN_WORKLIST_SAMPLES = 10
 

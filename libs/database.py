@@ -29,6 +29,7 @@ __all__ = [
     "SessionFactory",
     "UtcDateTime",
     "create_engine",
+    "dialect_insert",
     "dialect_name",
     "insert_ignoring_conflicts",
     "members_by_value",
@@ -130,11 +131,18 @@ def dialect_name(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
+def dialect_insert(table: Table, *, dialect_name: str) -> Any:
+    """The dialect's own ``INSERT``, which has ``on_conflict_do_update``/``_do_nothing``
+    (both dialects spell them alike)."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
 def insert_ignoring_conflicts(table: Table, *, dialect_name: str) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING`` for either dialect; check ``rowcount`` after."""
-    if dialect_name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
+    statement: Insert = dialect_insert(table, dialect_name=dialect_name).on_conflict_do_nothing()
+    return statement
 
 
 @asynccontextmanager

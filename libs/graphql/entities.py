@@ -11,7 +11,8 @@ resolvers feeding a DataLoader — most of the subgraph's time. An entity type t
 gets all its representations of one call at once, in order, and can load what the fields need
 in one query. Fields marked ``metadata=PRELOADABLE`` keep their resolver for objects made
 elsewhere, but when the object's ``preloaded`` mapping holds their value the executor reads it
-like a plain attribute (``libs/graphql/execution.py``).
+like a plain attribute (``libs/graphql/execution.py``). A root field that returns many such
+objects can preload them too, for the fields its query ``selects``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import Any
 import strawberry
 from strawberry.federation.schema import FederationAny
 from strawberry.types.info import Info
+from strawberry.types.nodes import SelectedField
 
-__all__ = ["PRELOADABLE", "PRELOADABLE_KEY", "BatchEntitiesSchema"]
+__all__ = ["PRELOADABLE", "PRELOADABLE_KEY", "BatchEntitiesSchema", "selects"]
 
 PRELOADABLE_KEY = "signa.preloadable"
 PRELOADABLE = {PRELOADABLE_KEY: True}  # a field's ``metadata``
@@ -61,6 +63,21 @@ class BatchEntitiesSchema(strawberry.federation.Schema):
     def _origin(self, representation: Any) -> Any:
         definition = self.schema_converter.type_map[representation["__typename"]].definition
         return getattr(definition, "origin", None)
+
+
+def selects(info: Info, name: str) -> bool:
+    """Whether the query selects field ``name`` (its GraphQL name) of the objects the field
+    being resolved returns, directly or through fragments."""
+    pending: list[Any] = list(info.selected_fields)
+    while pending:
+        node = pending.pop()
+        for selection in node.selections:
+            if isinstance(selection, SelectedField):
+                if selection.name == name:
+                    return True
+            else:  # a fragment: look inside
+                pending.append(selection)
+    return False
 
 
 def _without_typename(representation: Any) -> dict[str, Any]:

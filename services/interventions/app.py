@@ -14,6 +14,7 @@ from libs.messaging.relay import Publisher
 from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import load_settings
 from libs.web import create_service_app
+from services.alarms import events as alarms_events
 from services.identity import events as identity_events
 from services.interventions import events
 from services.interventions.consumer import HANDLERS
@@ -21,6 +22,7 @@ from services.interventions.graphql import ENTITIES, InterventionsContext, Mutat
 from services.interventions.scheduler import Scheduler
 from services.interventions.settings import InterventionsSettings
 from services.interventions.tables import INFRASTRUCTURE, Base
+from services.signing import events as signing_events
 
 __all__ = ["DEFINITION", "build_service_schema", "create_app"]
 
@@ -30,7 +32,8 @@ DEFINITION = ServiceDefinition(
     tables=INFRASTRUCTURE,
     migrations_dir=Path(__file__).parent / "migrations",
     publishes=[events.TOPIC, identity_events.ACCESS_TOPIC],
-    consumes=[identity_events.TOPIC],
+    # Signatures and alarms feed the worklist's read models (services/interventions/views.py).
+    consumes=[identity_events.TOPIC, signing_events.TOPIC, alarms_events.TOPIC],
     handlers=HANDLERS,
     revoking_event_types=identity_events.REVOKING_EVENT_TYPES,
 )

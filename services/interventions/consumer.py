@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from libs.messaging.dispatcher import Handler
+from libs.messaging.dispatcher import BatchHandler, Handler
 from libs.messaging.envelope import CloudEvent, decode_data
 from libs.messaging.unit_of_work import UnitOfWork
 from services.identity.events import UnitCreated
+from services.interventions import views
 from services.interventions.tables import UnitRow
 
 __all__ = ["HANDLERS"]
@@ -25,4 +26,4 @@ async def remember_unit(event: CloudEvent, uow: UnitOfWork) -> None:
         row.timezone, row.created_at = unit.timezone, unit.created_at
 
 
-HANDLERS: dict[str, Handler] = {UnitCreated.TYPE: remember_unit}
+HANDLERS: dict[str, Handler | BatchHandler] = {UnitCreated.TYPE: remember_unit, **views.HANDLERS}

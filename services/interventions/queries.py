@@ -4,7 +4,7 @@ nested reads (a tenant's interventions ...) are reached only through such a root
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy import Select, Table, select
 from libs.auth.principal import Principal
 from libs.database import SessionFactory, records
 from libs.messaging.unit_of_work import UnitOfWork
+from services.interventions import views
 from services.interventions.access import can_read, record_access, require_reader
 from services.interventions.handlers import unit_today
 from services.interventions.scheduling import SCHEDULED
@@ -46,6 +47,9 @@ class WorklistItem:
     occurrence: OccurrenceRow | Any
     intervention: InterventionRow | Any
     tenant: TenantRow | Any
+    # Read-model records loaded with the worklist, by field: "signature" (a record or None),
+    # "alarms" (a list of records); see services/interventions/views.py.
+    views: dict[str, Any] = field(default_factory=dict)
 
 
 async def tenants(*, uow: UnitOfWork, principal: Principal, unit_id: str) -> list[TenantRow]:
@@ -120,6 +124,8 @@ async def worklist(
     unit_id: str,
     day: date | None,
     include_cancelled: bool,
+    with_signatures: bool = False,
+    with_alarms: bool = False,
 ) -> list[WorklistItem]:
     require_reader(principal, unit_id, what="unit")
     day = day or await unit_today(uow, unit_id)
@@ -139,12 +145,26 @@ async def worklist(
         uow, INTERVENTIONS, select(OCCURRENCES.c.intervention_id).where(*day_filter)
     )
     tenants = await _rows_by_id(uow, TENANTS, select(OCCURRENCES.c.tenant_id).where(*day_filter))
-    items = [
-        WorklistItem(
-            occurrence=o, intervention=interventions[o.intervention_id], tenant=tenants[o.tenant_id]
+    unit_day = (unit_id, day)
+    signatures = (
+        await views.signatures_of(uow.session, unit_day=unit_day) if with_signatures else {}
+    )
+    alarms = await views.alarms_of(uow.session, unit_day=unit_day) if with_alarms else {}
+    items = []
+    for o in occurrences:
+        loaded: dict[str, Any] = {}
+        if with_signatures:
+            loaded["signature"] = signatures.get(o.id)
+        if with_alarms:
+            loaded["alarms"] = alarms.get(o.id, [])
+        items.append(
+            WorklistItem(
+                occurrence=o,
+                intervention=interventions[o.intervention_id],
+                tenant=tenants[o.tenant_id],
+                views=loaded,
+            )
         )
-        for o in occurrences
-    ]
     await record_access(
         uow,
         principal=principal,

@@ -24,17 +24,21 @@ from libs.database import UtcDateTime, new_metadata
 from libs.runtime import infrastructure_tables
 
 __all__ = [
+    "ALARM_VIEWS",
     "INFRASTRUCTURE",
     "INTERVENTIONS",
     "OCCURRENCES",
     "SCHEDULER_RUNS",
+    "SIGNATURE_VIEWS",
     "TENANTS",
     "AbsenceRow",
+    "AlarmViewRow",
     "Base",
     "InterventionChangeRow",
     "InterventionRow",
     "OccurrenceRow",
     "SchedulerRunRow",
+    "SignatureViewRow",
     "TenantRow",
     "UnitRow",
 ]
@@ -155,6 +159,39 @@ class AbsenceRow(Base):
     ended_by: Mapped[str | None] = mapped_column(ID)
 
 
+class SignatureViewRow(Base):
+    """Read model of signing's signatures: what a worklist row shows of its occurrence's
+    signature (DESIGN §5 ``Occurrence.signature``; docs/decisions.md says why it is here).
+
+    One row per signature. An annulment can arrive before its signing (two signing replicas'
+    relays publish independently), so it is kept as a row with only ``annulled`` set; the late
+    signing then finds the row and cannot bring the signature back."""
+
+    __tablename__ = "signature_views"
+    signature_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    occurrence_id: Mapped[str] = mapped_column(ID, index=True)
+    status: Mapped[str | None] = mapped_column(String(16))
+    timing: Mapped[str | None] = mapped_column(String(16))
+    signed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    annulled: Mapped[bool] = mapped_column(Boolean)
+
+
+class AlarmViewRow(Base):
+    """Read model of the alarms service's alarms: the kind and state a worklist row shows.
+
+    Facts about one alarm may arrive in any order; each fills in what it knows: ``kind`` with
+    the time it was judged (``kind_at``, the later judgement wins), ``acknowledged`` once
+    true, the occurrence and ``raised_at`` from the raising."""
+
+    __tablename__ = "alarm_views"
+    alarm_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    occurrence_id: Mapped[str | None] = mapped_column(ID, index=True)
+    kind: Mapped[str | None] = mapped_column(String(24))
+    kind_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acknowledged: Mapped[bool] = mapped_column(Boolean)
+    raised_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class SchedulerRunRow(Base):
     """When the last successful scheduler pass began: where the next pass's catch-up starts."""
 
@@ -168,3 +205,5 @@ OCCURRENCES = cast(Table, OccurrenceRow.__table__)
 INTERVENTIONS = cast(Table, InterventionRow.__table__)
 TENANTS = cast(Table, TenantRow.__table__)
 SCHEDULER_RUNS = cast(Table, SchedulerRunRow.__table__)
+SIGNATURE_VIEWS = cast(Table, SignatureViewRow.__table__)
+ALARM_VIEWS = cast(Table, AlarmViewRow.__table__)

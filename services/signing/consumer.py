@@ -10,11 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.schema import Table
 
-from libs.database import dialect_name
+from libs.database import dialect_insert, dialect_name
 from libs.messaging.dispatcher import Handler
 from libs.messaging.envelope import CloudEvent, decode_data
 from libs.messaging.unit_of_work import UnitOfWork
@@ -34,11 +31,6 @@ __all__ = ["HANDLERS"]
 log = get_logger(__name__)
 
 
-def _insert(table: Table, *, dialect: str) -> Any:
-    statement: Insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    return statement
-
-
 async def occurrence_scheduled(event: CloudEvent, uow: UnitOfWork) -> None:
     fact = decode_data(OccurrenceScheduled, event.data)
     values = {
@@ -51,7 +43,7 @@ async def occurrence_scheduled(event: CloudEvent, uow: UnitOfWork) -> None:
         "cancelled_at": None,
         "changed_at": event.time,
     }
-    insert = _insert(occurrences, dialect=dialect_name(uow.session))
+    insert = dialect_insert(occurrences, dialect_name=dialect_name(uow.session))
     await uow.session.execute(
         insert.values(occurrence_id=fact.occurrence_id, **values).on_conflict_do_update(
             index_elements=[occurrences.c.occurrence_id],
@@ -116,7 +108,7 @@ async def _upsert_intervention(
     changed["changed_at"] = at
     if state is not None:
         changed["state"] = state
-    insert = _insert(interventions, dialect=dialect_name(uow.session))
+    insert = dialect_insert(interventions, dialect_name=dialect_name(uow.session))
     await uow.session.execute(
         insert.values(
             intervention_id=intervention_id,

@@ -109,7 +109,10 @@ class Occurrence:
     # What `resolve_references` loaded for the gateway's batch: field name -> value.
     preloaded: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
-    @strawberry.field(
+    # Shareable: interventions answers it too, from its read model, for the worklist's
+    # fields of Signature below (services/interventions/views.py).
+    @strawberry.federation.field(
+        shareable=True,
         description="The current signature; null while unsigned or annulled.",
         metadata=PRELOADABLE,
     )
@@ -157,12 +160,16 @@ class Signature:
     )
     intervention: Intervention
     prn: bool
-    status: SigningStatus
+    status: SigningStatus = strawberry.federation.field(shareable=True)
     note: str | None
     signed_by: User
-    signed_at: datetime = strawberry.field(description="Server time of signing.")
+    signed_at: datetime = strawberry.federation.field(
+        shareable=True, description="Server time of signing."
+    )
     performed_at: datetime = strawberry.field(description="The phone's time of performing.")
-    timing: domain.Timing | None = strawberry.field(description="Null for PRN signatures.")
+    timing: domain.Timing | None = strawberry.federation.field(
+        shareable=True, description="Null for PRN signatures."
+    )
     documented_at: datetime | None
     documented_by: User | None
     annulled: bool

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from libs.clock import FakeClock
-from libs.messaging.envelope import CloudEvent, to_kafka
-from libs.messaging.kafka import KafkaPublisher
+from libs.messaging.envelope import CloudEvent
 from services.identity.access_log import prune_access_log
 from services.identity.events import ACCESS_TOPIC, RecordAccessed, RecordsAccessed
 from services.identity.tables import AccessLogRow, LogReviewRow
 from tests.identity.conftest import error_code
 from tests.support.broker import cloud_event
+from tests.support.broker import publish as publish_on
 from tests.support.waiting import eventually
 
 LOG = """
@@ -46,14 +46,7 @@ def accessed(*, user_id: str, tenant_id: str, unit_id: str, at: datetime) -> Clo
 
 
 async def publish(stack, events: list[CloudEvent]) -> None:
-    publisher = KafkaPublisher(
-        bootstrap_servers=stack.settings.common.kafka_bootstrap_servers, enable_idempotence=False
-    )
-    await publisher.start()
-    try:
-        await publisher.publish([to_kafka(event, topic=ACCESS_TOPIC) for event in events])
-    finally:
-        await publisher.stop()
+    await publish_on(stack.settings.common.kafka_bootstrap_servers, ACCESS_TOPIC, events)
 
 
 async def stored(stack) -> int:

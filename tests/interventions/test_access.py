@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from libs.auth.principal import Role
-from libs.messaging.envelope import CloudEvent, encode_data, to_kafka
-from libs.messaging.kafka import KafkaPublisher
+from libs.messaging.envelope import CloudEvent, encode_data
 from services.identity.events import RecordsAccessed, UnitCreated
 from services.interventions.tables import UnitRow
 from tests.interventions.conftest import (
@@ -18,6 +17,7 @@ from tests.interventions.conftest import (
     new_tenant,
     read_topic,
 )
+from tests.support.broker import publish
 from tests.support.graphql import GraphQLClient
 from tests.support.waiting import eventually
 
@@ -119,12 +119,7 @@ async def test_windows_follow_the_timezone_identity_gives_the_unit(service, brok
             UnitCreated(unit_id=unit, timezone="America/New_York", created_at=datetime.now(UTC))
         ),
     )
-    publisher = KafkaPublisher(bootstrap_servers=broker.bootstrap_servers, enable_idempotence=False)
-    await publisher.start()
-    try:
-        await publisher.publish([to_kafka(event, topic="identity.events")])
-    finally:
-        await publisher.stop()
+    await publish(broker.bootstrap_servers, "identity.events", [event])
 
     async def known() -> bool:
         async with service.runtime.sessions() as session:

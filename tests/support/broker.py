@@ -1,15 +1,18 @@
-"""Reading what services published, straight from the broker, as an outside consumer would."""
+"""Reading what services published and publishing what other services would, straight on the
+broker, as an outside client would."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from libs.messaging.envelope import CloudEvent, encode_data
+from libs.messaging.envelope import CloudEvent, encode_data, to_kafka
+from libs.messaging.kafka import KafkaPublisher
 
 
 async def read_topic(
@@ -66,3 +69,13 @@ def cloud_event(
         correlation_id=correlation_id,
         **({"id": event_id} if event_id else {}),
     )
+
+
+async def publish(bootstrap: str, topic: str, events: Sequence[CloudEvent]) -> None:
+    """Send ``events`` to ``topic`` in order, as another service's outbox relay would."""
+    publisher = KafkaPublisher(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await publisher.start()
+    try:
+        await publisher.publish([to_kafka(event, topic=topic) for event in events])
+    finally:
+        await publisher.stop()

@@ -159,8 +159,9 @@ class Deviation:
 @strawberry.federation.type(keys=["id"])
 class Alarm:
     id: strawberry.ID
-    kind: AlarmKind
-    state: AlarmState
+    # Shareable: interventions answers these too for the worklist (Occurrence.alarms).
+    kind: AlarmKind = strawberry.federation.field(shareable=True)
+    state: AlarmState = strawberry.federation.field(shareable=True)
     occurrence: Occurrence
     intervention: Intervention
     tenant: Tenant
@@ -246,8 +247,10 @@ class Occurrence:
     # What `resolve_references` loaded for the gateway's batch: field name -> value.
     preloaded: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
-    @strawberry.field(
-        description="Alarms of the occurrence in units the caller may see.", metadata=PRELOADABLE
+    @strawberry.federation.field(
+        shareable=True,
+        description="Alarms of the occurrence in units the caller may see.",
+        metadata=PRELOADABLE,
     )
     async def alarms(self, info: Info) -> list[Alarm]:
         from services.alarms.graphql.queries import alarms_of_occurrences

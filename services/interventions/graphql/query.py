@@ -6,6 +6,7 @@ from datetime import date
 
 import strawberry
 
+from libs.graphql.entities import selects
 from services.interventions import queries
 from services.interventions.graphql.context import Info, client_errors
 from services.interventions.graphql.types import Intervention, Occurrence, Tenant, occurrences
@@ -55,5 +56,7 @@ class Query:
                     unit_id=unit_id,
                     day=date,
                     include_cancelled=include_cancelled,
+                    with_signatures=selects(info, "signature"),
+                    with_alarms=selects(info, "alarms"),
                 )
         return occurrences(items)

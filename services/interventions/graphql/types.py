@@ -1,18 +1,25 @@
 """The subgraph's types. ``Occurrence``, ``Tenant`` and ``Intervention`` are federation
-entities keyed by ``id``; signing adds ``Occurrence.signature`` and alarms ``Occurrence.alarms``.
+entities keyed by ``id``. Signing and alarms add ``Occurrence.signature`` and
+``Occurrence.alarms``; this subgraph answers them too (``@shareable``), with the few fields of
+``Signature`` and ``Alarm`` a worklist row shows, from its read models
+(``services/interventions/views.py``), so a phone's worklist is one fetch.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, cast
 
 import strawberry
 from sqlalchemy import Row
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 from strawberry.scalars import JSON
 
 from libs.database import members_by_value
+from libs.graphql.entities import PRELOADABLE
 from services.interventions import domain, queries
 from services.interventions.graphql.context import Info
 from services.interventions.tables import (
@@ -27,11 +34,13 @@ __all__ = [
     "ENTITIES",
     "Absence",
     "AbsenceKind",
+    "Alarm",
     "Category",
     "Intervention",
     "InterventionChange",
     "Occurrence",
     "Schedule",
+    "Signature",
     "Tenant",
     "occurrences",
 ]
@@ -48,11 +57,80 @@ class OccurrenceState(Enum):
     CANCELLED = "CANCELLED"
 
 
+# Signing's and alarms' enums, as their subgraphs declare them (names and values fixed by
+# DESIGN §5).
+@strawberry.enum
+class SigningStatus(Enum):
+    DONE = "DONE"
+    NOT_DONE = "NOT_DONE"
+    NOT_HOME = "NOT_HOME"
+    DECLINED = "DECLINED"
+
+
+@strawberry.enum
+class SignatureTiming(Enum):
+    ON_TIME = "ON_TIME"
+    EARLY = "EARLY"
+    LATE = "LATE"
+
+
+@strawberry.enum
+class AlarmKind(Enum):
+    MISSED = "MISSED"
+    OUTSIDE_WINDOW = "OUTSIDE_WINDOW"
+    DEVIATING = "DEVIATING"
+
+
+@strawberry.enum
+class AlarmState(Enum):
+    OPEN = "OPEN"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+
+
 # A worklist turns thousands of stored values back into members.
 _ABSENCE_KINDS = members_by_value(domain.AbsenceKind)
 _CATEGORIES = members_by_value(domain.Category)
 _INTERVENTION_STATES = members_by_value(domain.InterventionState)
 _OCCURRENCE_STATES = members_by_value(OccurrenceState)
+_SIGNING_STATUSES = members_by_value(SigningStatus)
+_TIMINGS = members_by_value(SignatureTiming)
+_ALARM_KINDS = members_by_value(AlarmKind)
+
+# Signatures and alarms are signing's and the alarms service's entities: this subgraph cannot
+# look one up by id, only show these fields where it reaches one from an occurrence.
+_OWNED_ELSEWHERE = [Key(fields=FieldSet("id"), resolvable=False)]
+
+
+@strawberry.federation.type(keys=_OWNED_ELSEWHERE)
+class Signature:
+    id: strawberry.ID
+    status: SigningStatus = strawberry.federation.field(shareable=True)
+    timing: SignatureTiming | None = strawberry.federation.field(shareable=True)
+    signed_at: datetime = strawberry.federation.field(shareable=True)
+
+    @classmethod
+    def from_record(cls, record: Any) -> Signature:
+        return cls(
+            id=strawberry.ID(record.signature_id),
+            status=_SIGNING_STATUSES[record.status],
+            timing=_TIMINGS[record.timing] if record.timing else None,
+            signed_at=record.signed_at,
+        )
+
+
+@strawberry.federation.type(keys=_OWNED_ELSEWHERE)
+class Alarm:
+    id: strawberry.ID
+    kind: AlarmKind = strawberry.federation.field(shareable=True)
+    state: AlarmState = strawberry.federation.field(shareable=True)
+
+    @classmethod
+    def from_record(cls, record: Any) -> Alarm:
+        return cls(
+            id=strawberry.ID(record.alarm_id),
+            kind=_ALARM_KINDS[record.kind],
+            state=AlarmState.ACKNOWLEDGED if record.acknowledged else AlarmState.OPEN,
+        )
 
 
 @strawberry.type
@@ -231,10 +309,42 @@ class Occurrence:
     prn: bool
     intervention: Intervention
     tenant: Tenant
+    # What the worklist loaded with it: field name -> value (see `occurrences`).
+    preloaded: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    @strawberry.federation.field(
+        shareable=True,
+        metadata=PRELOADABLE,
+        description="The current signature; null while unsigned or annulled.",
+    )
+    async def signature(self, info: Info) -> Signature | None:
+        if "signature" in self.preloaded:
+            preloaded: Signature | None = self.preloaded["signature"]
+            return preloaded
+        record = await info.context.signatures.load(str(self.id))
+        return Signature.from_record(record) if record else None
+
+    @strawberry.federation.field(
+        shareable=True,
+        metadata=PRELOADABLE,
+        description="Alarms of the occurrence in units the caller may see.",
+    )
+    async def alarms(self, info: Info) -> list[Alarm]:
+        if "alarms" in self.preloaded:
+            preloaded: list[Alarm] = self.preloaded["alarms"]
+            return preloaded
+        return [
+            Alarm.from_record(record) for record in await info.context.alarms.load(str(self.id))
+        ]
 
     @classmethod
     def from_rows(
-        cls, occurrence: OccurrenceRow | Row[Any], *, intervention: Intervention, tenant: Tenant
+        cls,
+        occurrence: OccurrenceRow | Row[Any],
+        *,
+        intervention: Intervention,
+        tenant: Tenant,
+        preloaded: dict[str, Any] | None = None,
     ) -> Occurrence:
         return cls(
             id=strawberry.ID(occurrence.id),
@@ -248,6 +358,7 @@ class Occurrence:
             prn=False,
             intervention=intervention,
             tenant=tenant,
+            preloaded=preloaded or {},
         )
 
     @classmethod
@@ -271,8 +382,16 @@ def occurrences(items: list[queries.WorklistItem]) -> list[Occurrence]:
         intervention = interventions.get(item.intervention.id) or interventions.setdefault(
             item.intervention.id, Intervention.from_row(item.intervention, tenant=tenant)
         )
+        preloaded: dict[str, Any] = {}
+        if "signature" in item.views:
+            record = item.views["signature"]
+            preloaded["signature"] = Signature.from_record(record) if record else None
+        if "alarms" in item.views:
+            preloaded["alarms"] = [Alarm.from_record(record) for record in item.views["alarms"]]
         result.append(
-            Occurrence.from_rows(item.occurrence, intervention=intervention, tenant=tenant)
+            Occurrence.from_rows(
+                item.occurrence, intervention=intervention, tenant=tenant, preloaded=preloaded
+            )
         )
     return result
 
