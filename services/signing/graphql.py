@@ -210,6 +210,18 @@ class Signature:
         )
         return cls.from_domain(found) if found else None
 
+    @classmethod
+    async def resolve_references(
+        cls, info: Info[Any, Any], representations: list[dict[str, Any]]
+    ) -> list[Signature | None]:
+        """A worklist's signatures for the fields interventions does not show (``note`` ...)."""
+        context = _context(info)
+        ids = [str(representation["id"]) for representation in representations]
+        found = await queries.visible_signatures(
+            ids, principal=await context.principal(), signing=context.signing
+        )
+        return [cls.from_domain(found[i]) if i in found else None for i in ids]
+
 
 def _user(user_id: str | None) -> User | None:
     return User(id=strawberry.ID(user_id)) if user_id else None

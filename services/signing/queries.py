@@ -8,13 +8,14 @@ from libs.auth.principal import Principal
 from services.signing import repository
 from services.signing.access_log import record_access
 from services.signing.domain import NotFound, Signature, may_sign_in
-from services.signing.handlers import Signing, load_visible
+from services.signing.handlers import Signing
 
 __all__ = [
     "current_signatures",
     "prn_signatures",
     "signature_history",
     "visible_signature",
+    "visible_signatures",
 ]
 
 READ = "signature.read"
@@ -61,19 +62,29 @@ async def visible_signature(
     signature_id: str, *, principal: Principal, signing: Signing
 ) -> Signature | None:
     """The signature, or None when it does not exist or lies in a unit the caller can't see."""
+    found = await visible_signatures([signature_id], principal=principal, signing=signing)
+    return found.get(signature_id)
+
+
+async def visible_signatures(
+    signature_ids: Sequence[str], *, principal: Principal, signing: Signing
+) -> dict[str, Signature]:
+    """Those of the signatures that exist in units the caller can see, by id (the gateway's
+    references: a worklist's, in one ``_entities`` call)."""
     async with signing.units_of_work() as uow:
-        try:
-            signature = await load_visible(uow, signature_id, principal)
-        except NotFound:
-            return None
+        visible = {
+            signature.signature_id: signature
+            for signature in await repository.get_signatures(uow.session, signature_ids)
+            if may_sign_in(principal, signature.unit_id)
+        }
         await record_access(
             uow,
             principal=principal,
-            records=[(signature.tenant_id, signature.unit_id)],
+            records=((s.tenant_id, s.unit_id) for s in visible.values()),
             action=READ,
         )
         await uow.commit()
-    return signature
+    return visible
 
 
 async def current_signatures(

@@ -7,7 +7,7 @@ SQLAlchemy than the database spends running it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
 from types import SimpleNamespace
@@ -30,6 +30,7 @@ __all__ = [
     "get_occurrence",
     "get_occurrences",
     "get_signature",
+    "get_signatures",
     "history",
     "mark_annulled",
     "mark_documented",
@@ -54,6 +55,13 @@ async def get_signature(session: AsyncSession, signature_id: str) -> Signature |
         await session.execute(select(signatures).where(signatures.c.signature_id == signature_id))
     ).first()
     return _signature(row) if row else None
+
+
+async def get_signatures(session: AsyncSession, signature_ids: Sequence[str]) -> list[Signature]:
+    rows = await session.execute(
+        select(signatures).where(signatures.c.signature_id.in_(list(signature_ids)))
+    )
+    return [_signature(row) for row in rows]
 
 
 _FIND_BY_KEY = select(signatures).where(

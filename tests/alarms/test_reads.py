@@ -116,13 +116,13 @@ async def test_occurrence_entity_carries_its_alarms_for_the_unit_only(service, u
     stranger = service.client(Unit(tokens=tokens).token(Role.CARE_STAFF))
     theirs = (await stranger(query, reps))["_entities"]
     assert theirs == [{"id": alarm.occurrence_id, "alarms": []}]
-    by_alarm = (
-        await stranger(
-            """query($r: [_Any!]!) { _entities(representations: $r) { ... on Alarm { id } } }""",
-            {"r": [{"__typename": "Alarm", "id": alarm.alarm_id}]},
-        )
-    )["_entities"]
-    assert by_alarm == [None]
+    by_alarm = """query($r: [_Any!]!) { _entities(representations: $r) { ... on Alarm { id } } }"""
+    alarms = {"r": [{"__typename": "Alarm", "id": i} for i in ("no-such-alarm", alarm.alarm_id)]}
+    assert (await stranger(by_alarm, alarms))["_entities"] == [None, None]
+    assert (await service.client(unit.token(Role.CARE_STAFF))(by_alarm, alarms))["_entities"] == [
+        None,
+        {"id": alarm.alarm_id},
+    ]
 
 
 REPORT = """

@@ -125,3 +125,31 @@ async def test_the_worklist_entity_shows_the_current_signature_and_logs_access_p
         and json.loads(m.value)["records"] == [{"tenant_id": tenant, "unit_id": unit}]
     ]
     assert len(signer_accesses) == 2
+
+
+async def test_signatures_referenced_together_come_back_in_order_and_only_the_callers(
+    signing, staff, unit
+):
+    # A worklist asking for a field only signing has (`note`): the gateway sends every row's
+    # signature id in one `_entities` call.
+    mine = [await signing.schedule(unit_id=unit) for _ in range(2)]
+    signed = [
+        (await staff(SIGN, {"input": sign_input(o.occurrence_id)}))["sign"]["id"] for o in mine
+    ]
+    other_unit = new_id("unit")
+    theirs = await signing.schedule(unit_id=other_unit)
+    stranger = signing.client(new_id("stranger"), {other_unit: [Role.CARE_STAFF]})
+    hidden = (await stranger(SIGN, {"input": sign_input(theirs.occurrence_id)}))["sign"]["id"]
+
+    ids = [signed[1], hidden, "no-such-signature", signed[0]]
+    entities = (
+        await staff(
+            ENTITIES, {"representations": [{"__typename": "Signature", "id": i} for i in ids]}
+        )
+    )["_entities"]
+    assert entities == [
+        {"id": signed[1], "status": "DONE"},
+        None,
+        None,
+        {"id": signed[0], "status": "DONE"},
+    ]

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from libs.graphql.errors import BadUserInput
+from libs.messaging.unit_of_work import UnitOfWork
 from services.alarms import handlers, repository
 from services.alarms.access import FOLLOW_UP, READ, record_access, require
 from services.alarms.domain import AlarmKind, AlarmNotFound, AlarmState
@@ -25,8 +26,9 @@ from services.alarms.graphql.types import (
     PageInfo,
 )
 from services.alarms.repository import AlarmView
+from services.alarms.tables import AlarmRow
 
-__all__ = ["Query", "alarm_by_id", "alarms_of_occurrences"]
+__all__ = ["Query", "alarm_by_id", "alarms_by_ids", "alarms_of_occurrences"]
 
 MAX_PAGE = 100
 
@@ -40,48 +42,47 @@ def to_alarm(info: Info, view: AlarmView) -> Alarm:
     return Alarm.from_view(view, now=info.context.clock.now(), overdue_after=settings.overdue_after)
 
 
-async def alarm_by_id(info: Info, alarm_id: str) -> Alarm | None:
-    principal = await info.context.principal()
+async def alarms_by_ids(info: Info, alarm_ids: list[str]) -> list[Alarm | None]:
+    """The gateway's references to alarms (a worklist's, in one ``_entities`` call): one
+    transaction and query; None for an alarm that does not exist or that the caller may not see."""
     async with info.context.unit_of_work() as uow:
-        alarm = await repository.find_alarm(uow.session, alarm_id)
-        if alarm is None or not principal.has_role(alarm.unit_id, *READ):
-            return None
-        (view,) = await repository.alarm_views(uow.session, [alarm])
-        await record_access(
-            uow,
-            principal=principal,
-            unit_id=alarm.unit_id,
-            tenant_ids=[alarm.tenant_id],
-            action="alarm.read",
-        )
-        await uow.commit()
-    return to_alarm(info, view)
+        views = await _visible(uow, info, await repository.find_alarms(uow.session, alarm_ids))
+    found = {view.alarm.alarm_id: to_alarm(info, view) for view in views}
+    return [found.get(alarm_id) for alarm_id in alarm_ids]
+
+
+async def alarm_by_id(info: Info, alarm_id: str) -> Alarm | None:
+    (alarm,) = await alarms_by_ids(info, [alarm_id])
+    return alarm
 
 
 async def alarms_of_occurrences(info: Info, occurrence_ids: list[str]) -> list[list[Alarm]]:
     """Batched for the worklist: one transaction, one query, one access-log entry per care
     recipient — not one of each per occurrence."""
-    principal = await info.context.principal()
     async with info.context.unit_of_work() as uow:
-        rows = [
-            row
-            for row in await repository.alarms_of_occurrences(uow.session, occurrence_ids)
-            if principal.has_role(row.unit_id, *READ)
-        ]
-        views = await repository.alarm_views(uow.session, rows)
-        for unit_id in {row.unit_id for row in rows}:
-            await record_access(
-                uow,
-                principal=principal,
-                unit_id=unit_id,
-                tenant_ids=[row.tenant_id for row in rows if row.unit_id == unit_id],
-                action="alarm.read",
-            )
-        await uow.commit()
+        rows = await repository.alarms_of_occurrences(uow.session, occurrence_ids)
+        views = await _visible(uow, info, rows)
     by_occurrence: dict[str, list[Alarm]] = {occurrence_id: [] for occurrence_id in occurrence_ids}
     for view in views:
         by_occurrence[view.alarm.occurrence_id].append(to_alarm(info, view))
     return [by_occurrence[occurrence_id] for occurrence_id in occurrence_ids]
+
+
+async def _visible(uow: UnitOfWork, info: Info, rows: list[AlarmRow]) -> list[AlarmView]:
+    """The views of the alarms the caller may read, their reading logged; commits."""
+    principal = await info.context.principal()
+    rows = [row for row in rows if principal.has_role(row.unit_id, *READ)]
+    views = await repository.alarm_views(uow.session, rows)
+    for unit_id in {row.unit_id for row in rows}:
+        await record_access(
+            uow,
+            principal=principal,
+            unit_id=unit_id,
+            tenant_ids=[row.tenant_id for row in rows if row.unit_id == unit_id],
+            action="alarm.read",
+        )
+    await uow.commit()
+    return views
 
 
 @strawberry.type

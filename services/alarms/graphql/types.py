@@ -238,6 +238,15 @@ class Alarm:
 
         return await alarm_by_id(info, str(id))
 
+    @classmethod
+    async def resolve_references(
+        cls, info: Info, representations: list[dict[str, Any]]
+    ) -> list[Alarm | None]:
+        """A worklist's alarms for the fields interventions does not show (``comment`` ...)."""
+        from services.alarms.graphql.queries import alarms_by_ids
+
+        return await alarms_by_ids(info, [str(r["id"]) for r in representations])
+
 
 @strawberry.federation.type(keys=["id"])
 class Occurrence:
