@@ -32,6 +32,8 @@ ALARM_EVENTS = """subscription($u: ID!) {
 }"""
 ROLES = """{ me { roles { role unitId } } }"""
 SIGN = """mutation($i: SignInput!) { sign(input: $i) { id status timing } }"""
+PHONE_WORKLIST = """query($u: ID!, $d: Date) { worklist(unitId: $u, date: $d)
+  { id signature { status note } alarms { kind } } }"""
 ACK = """mutation($i: AcknowledgeAlarmInput!) {
   acknowledgeAlarm(input: $i) { id state outcome acknowledgedAt }
 }"""
@@ -166,6 +168,27 @@ async def test_the_whole_routine_from_new_unit_to_lex_sarah_and_compliance(stack
         assert late["sign"]["timing"] == "LATE"
         updated = await feed.wait_for("UPDATED", occurrence["late"]["id"], within=5)
         assert updated["id"] == missed_late["id"]
+
+        # The phone's worklist shows each row's signature and alarms (interventions' read
+        # models, a moment behind; the note only signing has, joined by the gateway).
+        expected = {
+            "done": ({"status": "DONE", "note": None}, []),
+            "not_home": ({"status": "NOT_HOME", "note": "Hos dottern."}, ["DEVIATING"]),
+            "early": ({"status": "DONE", "note": None}, ["OUTSIDE_WINDOW"]),
+            "late": ({"status": "DONE", "note": None}, [updated["kind"]]),
+            "unsigned": (None, ["MISSED"]),
+        }
+
+        async def worklist_caught_up() -> bool:
+            rows = await lo.client(PHONE_WORKLIST, {"u": unit_id, "d": today_local().isoformat()})
+            by_id = {row["id"]: row for row in rows["worklist"]}
+            shown = {
+                name: (by_id[o["id"]]["signature"], [a["kind"] for a in by_id[o["id"]]["alarms"]])
+                for name, o in occurrence.items()
+            }
+            return shown == expected
+
+        await eventually(worklist_caught_up, within=10)
 
         # The deviating signature is documented in the case system.
         await lo.client(
