@@ -179,3 +179,20 @@ async def test_an_occurrence_the_gateway_asks_for_by_reference_has_them_too(serv
     }
     # Another unit's staff: the occurrence is not there, nor its signature.
     assert (await service.outsider(ENTITIES, reps))["_entities"] == [None]
+
+
+async def test_a_status_or_kind_this_schema_does_not_know_yet_is_left_out_not_an_error(
+    service, broker
+):
+    # Signing or alarms deployed first with a value added later to this subgraph's enums.
+    facts = await facts_about_an_occurrence(service, broker)
+    occurrence = facts.occurrence.id
+    await facts.signed(str(uuid.uuid4()), at=START, status="PARTLY_DONE")
+    unknown, known = str(uuid.uuid4()), str(uuid.uuid4())
+    await facts.alarm(
+        facts.raised(unknown, "LATE_ESCALATION", START),
+        facts.raised(known, "MISSED", START + timedelta(minutes=1)),
+    )
+    row = await row_of(service, occurrence, lambda r: r["alarms"])
+    assert row["signature"] is None
+    assert row["alarms"] == [{"id": known, "kind": "MISSED", "state": "OPEN"}]

@@ -108,15 +108,6 @@ class Signature:
     timing: SignatureTiming | None = strawberry.federation.field(shareable=True)
     signed_at: datetime = strawberry.federation.field(shareable=True)
 
-    @classmethod
-    def from_record(cls, record: Any) -> Signature:
-        return cls(
-            id=strawberry.ID(record.signature_id),
-            status=_SIGNING_STATUSES[record.status],
-            timing=_TIMINGS[record.timing] if record.timing else None,
-            signed_at=record.signed_at,
-        )
-
 
 @strawberry.federation.type(keys=_OWNED_ELSEWHERE)
 class Alarm:
@@ -124,13 +115,34 @@ class Alarm:
     kind: AlarmKind = strawberry.federation.field(shareable=True)
     state: AlarmState = strawberry.federation.field(shareable=True)
 
-    @classmethod
-    def from_record(cls, record: Any) -> Alarm:
-        return cls(
+
+# A status or kind this subgraph's schema does not know yet (signing or alarms deployed first
+# with a new one) is left out of the worklist rather than failing every worklist read.
+
+
+def _signature(record: Any) -> Signature | None:
+    """The worklist's signature from a ``views.signatures_of`` record (or None)."""
+    if record is None or record.status not in _SIGNING_STATUSES:
+        return None
+    return Signature(
+        id=strawberry.ID(record.signature_id),
+        status=_SIGNING_STATUSES[record.status],
+        timing=_TIMINGS.get(record.timing),
+        signed_at=record.signed_at,
+    )
+
+
+def _alarms(records: list[Any]) -> list[Alarm]:
+    """The worklist's alarms from ``views.alarms_of`` records."""
+    return [
+        Alarm(
             id=strawberry.ID(record.alarm_id),
             kind=_ALARM_KINDS[record.kind],
             state=AlarmState.ACKNOWLEDGED if record.acknowledged else AlarmState.OPEN,
         )
+        for record in records
+        if record.kind in _ALARM_KINDS
+    ]
 
 
 @strawberry.type
@@ -321,8 +333,7 @@ class Occurrence:
         if "signature" in self.preloaded:
             preloaded: Signature | None = self.preloaded["signature"]
             return preloaded
-        record = await info.context.signatures.load(str(self.id))
-        return Signature.from_record(record) if record else None
+        return _signature(await info.context.signatures.load(str(self.id)))
 
     @strawberry.federation.field(
         shareable=True,
@@ -333,9 +344,7 @@ class Occurrence:
         if "alarms" in self.preloaded:
             preloaded: list[Alarm] = self.preloaded["alarms"]
             return preloaded
-        return [
-            Alarm.from_record(record) for record in await info.context.alarms.load(str(self.id))
-        ]
+        return _alarms(await info.context.alarms.load(str(self.id)))
 
     @classmethod
     def from_rows(
@@ -384,10 +393,9 @@ def occurrences(items: list[queries.WorklistItem]) -> list[Occurrence]:
         )
         preloaded: dict[str, Any] = {}
         if "signature" in item.views:
-            record = item.views["signature"]
-            preloaded["signature"] = Signature.from_record(record) if record else None
+            preloaded["signature"] = _signature(item.views["signature"])
         if "alarms" in item.views:
-            preloaded["alarms"] = [Alarm.from_record(record) for record in item.views["alarms"]]
+            preloaded["alarms"] = _alarms(item.views["alarms"])
         result.append(
             Occurrence.from_rows(
                 item.occurrence, intervention=intervention, tenant=tenant, preloaded=preloaded
