@@ -63,19 +63,6 @@ def record(event: Any, topic: str) -> KafkaRecord:
     return to_kafka(cloud, topic=topic)
 
 
-def _patch_fetch_wait(milliseconds: int) -> None:
-    import aiokafka
-
-    original = aiokafka.AIOKafkaConsumer.__init__
-
-    def patched(self: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("fetch_max_wait_ms", milliseconds)
-        original(self, *args, **kwargs)
-
-    aiokafka.AIOKafkaConsumer.__init__ = patched
-    print(f"(what-if: fetch_max_wait_ms={milliseconds} for every consumer)")
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rate", type=float, default=100.0, help="signatures per second")
@@ -83,13 +70,12 @@ async def main() -> None:
     parser.add_argument(
         "--fetch-max-wait-ms",
         type=int,
-        default=None,
-        help="what-if: give every aiokafka consumer in this process this fetch_max_wait_ms "
-        "(libs does not expose it; Tansu answers a long poll only when the wait ends)",
+        default=CommonSettings().kafka_fetch_max_wait_ms,
+        help="the alarms consumer's fetch wait (SIGNA_KAFKA_FETCH_MAX_WAIT_MS; Tansu answers "
+        "a fetch only when its wait ends); the live feed's own listener waits 100 ms",
     )
     args = parser.parse_args()
-    if args.fetch_max_wait_ms is not None:
-        _patch_fetch_wait(args.fetch_max_wait_ms)
+    print(f"alarms consumer fetch wait {args.fetch_max_wait_ms} ms")
     count = int(args.rate * args.seconds)
 
     broker = BrokerProcess(log_dir=Path(tempfile.mkdtemp(prefix="alarms-bench-")))
@@ -103,6 +89,7 @@ async def main() -> None:
         jwt_audience=AUDIENCE,
         log_json=False,
         log_level="WARNING",
+        kafka_fetch_max_wait_ms=args.fetch_max_wait_ms,
     )
     settings = AlarmsSettings(database_url=url, port=find_free_port(), common=common)
     app = create_app(settings, keys=StaticKeySource(jwks_document([key])))

@@ -158,6 +158,7 @@ class ServiceRuntime:
                 topics=list(self.definition.consumes),
                 dispatcher=self.dispatcher,
                 max_records=self.settings.consumer_max_records,
+                fetch_max_wait_ms=self.settings.common.kafka_fetch_max_wait_ms,
             )
             await self._consumer.start()
             self._spawn(self._consumer.run(), "consumer")

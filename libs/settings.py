@@ -31,6 +31,8 @@ class CommonSettings(BaseSettings):
     kafka_topic_partitions: int = Field(default=4, ge=1, le=256)
     # 3 on a production Kafka cluster; the bundled single-node broker has only 1.
     kafka_topic_replication_factor: int = Field(default=1, ge=1, le=7)
+    # How long a broker may hold a consumer's fetch (libs/messaging/kafka.py says why 250).
+    kafka_fetch_max_wait_ms: int = Field(default=250, ge=10, le=5000)
     jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
     jwt_issuer: str = "https://signa.local/identity"
     jwt_audience: str = "signa"

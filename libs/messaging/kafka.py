@@ -31,14 +31,18 @@ log = get_logger(__name__)
 # mid-rebalance (two members then both own every partition).
 CONSUMER_GROUP_TIMING: dict[str, int] = {"session_timeout_ms": 2000, "heartbeat_interval_ms": 200}
 
-# Tansu answers a fetch only when its wait runs out, even if data arrived meanwhile: with
-# aiokafka's 500 ms each hop took ~130 ms at the median, with 50 ms about 11 ms. But every
-# consumer then fetches 20 times a second while idle: the whole stack burnt a quarter of a
-# core doing nothing (254 ms of CPU a second, `bench/gateway.py`), 160 ms at 100 ms. A live
-# alarm takes two hops: `bench/alarms_live.py` gave a p50 of 51 ms after the signature in
-# session 3, 103 ms with this and the relay's 20 ms linger (another machine, not an A/B pair).
-# Apache Kafka answers as soon as data is there, so there the wait only bounds idle fetches.
-FETCH_MAX_WAIT_MS = 100
+# Tansu answers a fetch only when its wait runs out, even if data arrived meanwhile, so with it
+# the wait is both each hop's latency floor and how many events a fetch brings. The durable
+# consumers (`KafkaEventConsumer`) wait `SIGNA_KAFKA_FETCH_MAX_WAIT_MS`, 250 ms by default: at
+# 150 signatures/s through the gateway, against 100 ms, the consumers of a sign's events
+# (alarms, identity, interventions and the broker) spent 2.7 ms of CPU per sign instead of 4.1
+# and the machine was 78 % busy instead of 84 % (`bench/gateway.py`, one pair of runs); the
+# idle broker 44 ms of CPU a second instead of 60. Live fan-out (`LiveListener`, alarm
+# subscriptions) keeps 100 ms: its wait is what a person watching the admin web feels. Apache
+# Kafka answers as soon as data is there, so there the wait only bounds idle fetches (its own
+# default is 500 ms).
+FETCH_MAX_WAIT_MS = 250
+LIVE_FETCH_MAX_WAIT_MS = 100
 
 _TOPIC_ALREADY_EXISTS = 36
 
@@ -157,6 +161,7 @@ class KafkaEventConsumer:
         topics: Sequence[str],
         dispatcher: EventDispatcher,
         max_records: int = 200,
+        fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
     ) -> None:
         self._dispatcher = dispatcher
         self._max_records = max_records
@@ -166,7 +171,7 @@ class KafkaEventConsumer:
             group_id=group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+            fetch_max_wait_ms=fetch_max_wait_ms,
             **CONSUMER_GROUP_TIMING,
         )
         self._stopping = False
@@ -247,7 +252,7 @@ class LiveListener:
             group_id=None,
             enable_auto_commit=False,
             client_id=f"live-{uuid.uuid4().hex[:8]}",
-            fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
+            fetch_max_wait_ms=LIVE_FETCH_MAX_WAIT_MS,
         )
         await self._consumer.start()
         partitions = self._consumer.partitions_for_topic(self._topic)
