@@ -5,8 +5,9 @@ of signing's and the alarms service's events, it is one fetch through the gatewa
 three merged ones (docs/decisions.md). The owners' subgraphs still answer every other field of
 ``Signature`` and ``Alarm``, and these same fields wherever the gateway reaches them from there.
 
-The views lag their owners by the events' delivery (tens of milliseconds): a worklist read
-right after ``sign`` may not show the signature yet; the phone has the ``sign`` answer.
+The views lag their owners by the events' delivery (the relay's linger and a consumer's fetch
+wait: up to a few hundred milliseconds), so a worklist read right after ``sign`` may not show
+the signature yet; the phone has the ``sign`` answer for that row.
 Facts arrive at least once and not always in order, so every write converges whatever the order.
 """
 
@@ -17,10 +18,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.database import insert_ignoring_conflicts, records
+from libs.database import dialect_name, insert_ignoring_conflicts, records
 from libs.messaging.dispatcher import BatchHandler, Handler
 from libs.messaging.envelope import CloudEvent, decode_data
 from libs.messaging.unit_of_work import UnitOfWork
@@ -31,11 +32,11 @@ from services.signing.events import OccurrenceSigned, SignatureAnnulled
 __all__ = ["HANDLERS", "alarms_of", "signatures_of"]
 
 
-async def _insert_new(uow: UnitOfWork, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+async def _insert_new(uow: UnitOfWork, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     # Rows as parameters of one constant statement (compiled once), not a multi-row VALUES.
     if rows:
-        dialect = uow.session.get_bind().dialect.name
-        await uow.session.execute(insert_ignoring_conflicts(table, dialect_name=dialect), rows)
+        insert = insert_ignoring_conflicts(table, dialect_name=dialect_name(uow.session))
+        await uow.session.execute(insert, rows)
 
 
 # --- signatures -----------------------------------------------------------------------------
