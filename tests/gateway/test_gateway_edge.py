@@ -183,6 +183,10 @@ async def test_login_is_rate_limited_per_client(edge, http):
     limited = [o for o in outcomes if o.get("errors")]
     assert len(limited) >= 2
     assert all(o["data"]["login"] == "session-for-someone" for o in outcomes[:5])
+    # However the document spells it (an alias, inside a fragment), it is the same field.
+    spelled = 'mutation { ...L } fragment L on Mutation { again: login(username: "someone") }'
+    refused = await client.raw(spelled)
+    assert "Too many login attempts" in refused["errors"][0]["message"], refused
     # Other operations from the same client are not limited.
     assert (await client.raw("{ requestId }")).get("data") is not None
 
