@@ -260,7 +260,8 @@ function useLoginRateLimit(): GatewayPlugin {
     ],
   });
   // The limiter walks every operation's whole document with type information to find limited
-  // fields: about 5 % of the gateway's CPU for a `sign` (--cpu-prof). Only a document with a
+  // fields: about 5 % of the gateway's busy time in a --cpu-prof profile of bench/gateway.py's
+  // sign rounds. Only a document with a
   // field named `login` (however aliased, or inside a fragment) can hold one, so it runs only
   // for those; documents come from the gateway's parse cache, so each is looked at once.
   const mentionsLogin = new WeakMap<DocumentNode, boolean>();

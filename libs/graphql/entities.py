@@ -9,10 +9,11 @@ resolvers feeding a DataLoader — most of the subgraph's time. An entity type t
     async def resolve_references(cls, info, representations) -> list[Entity | None]
 
 gets all its representations of one call at once, in order, and can load what the fields need
-in one query. Fields marked ``metadata=PRELOADABLE`` keep their resolver for objects made
-elsewhere, but when the object's ``preloaded`` mapping holds their value the executor reads it
-like a plain attribute (``libs/graphql/execution.py``). A root field that returns many such
-objects can preload them too, for the fields its query ``selects``.
+in one query; it needs no ``resolve_reference`` (this schema never calls it for such a type).
+Fields marked ``metadata=PRELOADABLE`` keep their resolver for objects made elsewhere, but
+when the object's ``preloaded`` mapping holds their value the executor reads it like a plain
+attribute (``libs/graphql/execution.py``). A root field that returns many such objects can
+preload them too, for the fields its query ``selects``.
 """
 
 from __future__ import annotations

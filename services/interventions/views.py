@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.database import dialect_name, insert_ignoring_conflicts, records
+from libs.database import dialect_insert, dialect_name, records
 from libs.messaging.dispatcher import BatchHandler, Handler
 from libs.messaging.envelope import CloudEvent, decode_data
 from libs.messaging.unit_of_work import UnitOfWork
@@ -32,11 +32,14 @@ from services.signing.events import OccurrenceSigned, SignatureAnnulled
 __all__ = ["HANDLERS", "alarms_of", "signatures_of"]
 
 
-async def _insert_new(uow: UnitOfWork, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    # Rows as parameters of one constant statement (compiled once), not a multi-row VALUES.
-    if rows:
-        insert = insert_ignoring_conflicts(table, dialect_name=dialect_name(uow.session))
-        await uow.session.execute(insert, rows)
+def _upsert(uow: UnitOfWork, table: Table, *, update: Sequence[str], where: Any = None) -> Any:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` of the ``update`` columns, executed with the rows
+    as parameters: one constant statement (compiled once), not a multi-row VALUES."""
+    insert = dialect_insert(table, dialect_name=dialect_name(uow.session))
+    (key,) = table.primary_key.columns
+    return insert.on_conflict_do_update(
+        index_elements=[key], set_={name: insert.excluded[name] for name in update}, where=where
+    )
 
 
 # --- signatures -----------------------------------------------------------------------------
@@ -44,99 +47,83 @@ async def _insert_new(uow: UnitOfWork, table: Table, rows: Sequence[dict[str, An
 
 async def occurrences_signed(events: Sequence[CloudEvent], uow: UnitOfWork) -> None:
     facts = [decode_data(OccurrenceSigned, event.data) for event in events]
-    await _insert_new(
-        uow,
-        SIGNATURE_VIEWS,
-        [
-            {
-                "signature_id": fact.signature_id,
-                "occurrence_id": fact.occurrence_id,
-                "status": fact.status,
-                "timing": fact.timing,
-                "signed_at": fact.signed_at,
-                "annulled": False,
-            }
-            for fact in facts
-            if not fact.prn  # a PRN signing belongs to no occurrence
-        ],
-    )
-    # A signature whose annulment came first exists only as that mark: fill in what it was.
-    marks = set(
-        await uow.session.scalars(
-            select(SIGNATURE_VIEWS.c.signature_id).where(
-                SIGNATURE_VIEWS.c.signature_id.in_([fact.signature_id for fact in facts]),
-                SIGNATURE_VIEWS.c.status.is_(None),
-            )
-        )
-    )
-    for fact in facts:
-        if fact.signature_id in marks:
-            await uow.session.execute(
-                update(SIGNATURE_VIEWS)
-                .where(SIGNATURE_VIEWS.c.signature_id == fact.signature_id)
-                .values(status=fact.status, timing=fact.timing, signed_at=fact.signed_at)
-            )
+    rows = [
+        {
+            "signature_id": fact.signature_id,
+            "occurrence_id": fact.occurrence_id,
+            "status": fact.status,
+            "timing": fact.timing,
+            "signed_at": fact.signed_at,
+            "annulled": False,
+        }
+        for fact in facts
+        if not fact.prn  # a PRN signing belongs to no occurrence
+    ]
+    if rows:
+        # A signature whose annulment came first exists only as that mark: the signing fills
+        # in what it was and leaves it annulled. A redelivery writes the same values again.
+        signed = _upsert(uow, SIGNATURE_VIEWS, update=["status", "timing", "signed_at"])
+        await uow.session.execute(signed, rows)
 
 
 async def signature_annulled(event: CloudEvent, uow: UnitOfWork) -> None:
     fact = decode_data(SignatureAnnulled, event.data)
-    await _insert_new(
-        uow,
-        SIGNATURE_VIEWS,
-        [
-            {
-                "signature_id": fact.signature_id,
-                "occurrence_id": fact.occurrence_id,
-                "annulled": True,
-            }
-        ],
-    )
+    row = {"signature_id": fact.signature_id, "occurrence_id": fact.occurrence_id}
     await uow.session.execute(
-        update(SIGNATURE_VIEWS)
-        .where(SIGNATURE_VIEWS.c.signature_id == fact.signature_id)
-        .values(annulled=True)
+        _upsert(uow, SIGNATURE_VIEWS, update=["annulled"]), {**row, "annulled": True}
     )
 
 
 # --- alarms ---------------------------------------------------------------------------------
 
 
-async def _judged(uow: UnitOfWork, *, alarm_id: str, kind: str, at: datetime) -> None:
+async def _judged(
+    uow: UnitOfWork, *, alarm_id: str, occurrence_id: str, kind: str, at: datetime
+) -> None:
     """The alarm's kind as judged at ``at``, unless a later judgement is already here."""
     view = ALARM_VIEWS.c
-    await uow.session.execute(
-        update(ALARM_VIEWS)
-        .where(view.alarm_id == alarm_id, or_(view.kind_at.is_(None), view.kind_at <= at))
-        .values(kind=kind, kind_at=at)
+    judged = _upsert(
+        uow,
+        ALARM_VIEWS,
+        update=["occurrence_id", "kind", "kind_at"],
+        where=or_(view.kind_at.is_(None), view.kind_at <= at),
     )
+    row = {"alarm_id": alarm_id, "occurrence_id": occurrence_id, "kind": kind, "kind_at": at}
+    await uow.session.execute(judged, {**row, "acknowledged": False})
 
 
 async def alarm_raised(event: CloudEvent, uow: UnitOfWork) -> None:
     fact = decode_data(AlarmRaised, event.data)
-    await _insert_new(uow, ALARM_VIEWS, [{"alarm_id": fact.alarm_id, "acknowledged": False}])
+    await _judged(
+        uow,
+        alarm_id=fact.alarm_id,
+        occurrence_id=fact.occurrence_id,
+        kind=fact.kind,
+        at=fact.raised_at,
+    )
     await uow.session.execute(
         update(ALARM_VIEWS)
         .where(ALARM_VIEWS.c.alarm_id == fact.alarm_id)
-        .values(occurrence_id=fact.occurrence_id, raised_at=fact.raised_at)
+        .values(raised_at=fact.raised_at)
     )
-    await _judged(uow, alarm_id=fact.alarm_id, kind=fact.kind, at=fact.raised_at)
 
 
 async def alarm_updated(event: CloudEvent, uow: UnitOfWork) -> None:
     fact = decode_data(AlarmUpdated, event.data)
-    await _insert_new(
+    await _judged(
         uow,
-        ALARM_VIEWS,
-        [{"alarm_id": fact.alarm_id, "occurrence_id": fact.occurrence_id, "acknowledged": False}],
+        alarm_id=fact.alarm_id,
+        occurrence_id=fact.occurrence_id,
+        kind=fact.kind,
+        at=fact.updated_at,
     )
-    await _judged(uow, alarm_id=fact.alarm_id, kind=fact.kind, at=fact.updated_at)
 
 
 async def alarm_acknowledged(event: CloudEvent, uow: UnitOfWork) -> None:
     fact = decode_data(AlarmAcknowledged, event.data)
-    await _insert_new(uow, ALARM_VIEWS, [{"alarm_id": fact.alarm_id, "acknowledged": True}])
     await uow.session.execute(
-        update(ALARM_VIEWS).where(ALARM_VIEWS.c.alarm_id == fact.alarm_id).values(acknowledged=True)
+        _upsert(uow, ALARM_VIEWS, update=["acknowledged"]),
+        {"alarm_id": fact.alarm_id, "acknowledged": True},
     )
 
 

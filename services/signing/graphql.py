@@ -124,10 +124,6 @@ class Occurrence:
         return Signature.from_domain(loaded) if loaded else None
 
     @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> Occurrence:
-        return cls(id=id)
-
-    @classmethod
     async def resolve_references(
         cls, info: Info[Any, Any], representations: list[dict[str, Any]]
     ) -> list[Occurrence]:
@@ -201,14 +197,6 @@ class Signature:
             annulled_by=_user(signature.annulled_by),
             annul_reason=signature.annul_reason,
         )
-
-    @classmethod
-    async def resolve_reference(cls, info: Info[Any, Any], id: strawberry.ID) -> Signature | None:
-        context = _context(info)
-        found = await queries.visible_signature(
-            str(id), principal=await context.principal(), signing=context.signing
-        )
-        return cls.from_domain(found) if found else None
 
     @classmethod
     async def resolve_references(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from libs.auth.principal import Principal
+from libs.messaging.unit_of_work import UnitOfWork
 from services.signing import repository
 from services.signing.access_log import record_access
 from services.signing.domain import NotFound, Signature, may_sign_in
@@ -72,19 +73,8 @@ async def visible_signatures(
     """Those of the signatures that exist in units the caller can see, by id (the gateway's
     references: a worklist's, in one ``_entities`` call)."""
     async with signing.units_of_work() as uow:
-        visible = {
-            signature.signature_id: signature
-            for signature in await repository.get_signatures(uow.session, signature_ids)
-            if may_sign_in(principal, signature.unit_id)
-        }
-        await record_access(
-            uow,
-            principal=principal,
-            records=((s.tenant_id, s.unit_id) for s in visible.values()),
-            action=READ,
-        )
-        await uow.commit()
-    return visible
+        found = await repository.get_signatures(uow.session, signature_ids)
+        return await _visible(uow, principal, {s.signature_id: s for s in found})
 
 
 async def current_signatures(
@@ -93,16 +83,19 @@ async def current_signatures(
     """The active signature of each occurrence the caller may see (the worklist's column)."""
     async with signing.units_of_work() as uow:
         found = await repository.active_signatures_for(uow.session, occurrence_ids)
-        visible = {
-            occurrence_id: signature
-            for occurrence_id, signature in found.items()
-            if may_sign_in(principal, signature.unit_id)
-        }
-        await record_access(
-            uow,
-            principal=principal,
-            records=((s.tenant_id, s.unit_id) for s in visible.values()),
-            action=READ,
-        )
-        await uow.commit()
+        return await _visible(uow, principal, found)
+
+
+async def _visible(
+    uow: UnitOfWork, principal: Principal, found: dict[str, Signature]
+) -> dict[str, Signature]:
+    """The entries the caller may see, their reading logged; commits."""
+    visible = {key: s for key, s in found.items() if may_sign_in(principal, s.unit_id)}
+    await record_access(
+        uow,
+        principal=principal,
+        records=((s.tenant_id, s.unit_id) for s in visible.values()),
+        action=READ,
+    )
+    await uow.commit()
     return visible

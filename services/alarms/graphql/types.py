@@ -233,12 +233,6 @@ class Alarm:
         )
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Alarm | None:
-        from services.alarms.graphql.queries import alarm_by_id
-
-        return await alarm_by_id(info, str(id))
-
-    @classmethod
     async def resolve_references(
         cls, info: Info, representations: list[dict[str, Any]]
     ) -> list[Alarm | None]:
@@ -274,10 +268,6 @@ class Occurrence:
             )
         found: list[Alarm] = await context.occurrence_alarms.load(str(self.id))
         return found
-
-    @classmethod
-    def resolve_reference(cls, id: strawberry.ID) -> Occurrence:
-        return cls(id=id)
 
     @classmethod
     async def resolve_references(

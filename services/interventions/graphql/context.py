@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any, cast
 
 import strawberry
@@ -23,10 +24,17 @@ class InterventionsContext(ServiceContext):
     def __init__(self, *, runtime: ServiceRuntime) -> None:
         super().__init__(runtime=runtime)
         self.settings = cast(InterventionsSettings, runtime.settings)
-        # Occurrences the gateway asks about one by one (not a worklist, which loads these
-        # with its rows): their signatures and alarms, one query per request for each.
-        self.signatures: DataLoader[str, Any] = DataLoader(load_fn=self._signatures)
-        self.alarms: DataLoader[str, list[Any]] = DataLoader(load_fn=self._alarms)
+
+    # Occurrences the gateway asks about one by one (not a worklist, which loads these with its
+    # rows): their signatures and alarms, one query per request for each. Made on first use,
+    # not for every request.
+    @cached_property
+    def signatures(self) -> DataLoader[str, Any]:
+        return DataLoader(load_fn=self._signatures)
+
+    @cached_property
+    def alarms(self) -> DataLoader[str, list[Any]]:
+        return DataLoader(load_fn=self._alarms)
 
     async def _signatures(self, occurrence_ids: list[str]) -> list[Any]:
         async with session_scope(self.sessions) as session:
