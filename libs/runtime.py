@@ -174,6 +174,7 @@ class ServiceRuntime:
                     [*self.definition.publishes, *self.definition.consumes],
                     partitions=common.kafka_topic_partitions,
                     replication_factor=common.kafka_topic_replication_factor,
+                    retention_ms=common.kafka_topic_retention_ms,
                 )
                 await kafka.start()
                 return

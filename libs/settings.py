@@ -17,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["CommonSettings", "ConfigurationError", "ServiceSettings", "load_settings"]
 
 
+_DAY_MS = 86_400_000
+
+
 class ConfigurationError(Exception):
     """Raised at start-up when the environment does not describe a runnable process."""
 
@@ -33,6 +36,11 @@ class CommonSettings(BaseSettings):
     kafka_topic_replication_factor: int = Field(default=1, ge=1, le=7)
     # How long a broker may hold a consumer's fetch (libs/messaging/kafka.py says why 250).
     kafka_fetch_max_wait_ms: int = Field(default=250, ge=10, le=5000)
+    # retention.ms of the topics the services create. Every service's read models are built
+    # from the others' events (a new replica's database, a rebuilt view, interventions' views of
+    # signatures and alarms read their topics from the start), and Apache Kafka's own default
+    # deletes them after 7 days, so they are kept (-1) unless an operator chooses a time.
+    kafka_topic_retention_ms: int = -1
     jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
     jwt_issuer: str = "https://signa.local/identity"
     jwt_audience: str = "signa"
@@ -46,6 +54,14 @@ class CommonSettings(BaseSettings):
             host, _, port = server.strip().rpartition(":")
             if not host or not port.isdigit():
                 raise ValueError(f"expected host:port[,host:port...], got {server!r}")
+        return value
+
+    @field_validator("kafka_topic_retention_ms")
+    @classmethod
+    def _keep_or_at_least_a_day(cls, value: int) -> int:
+        # Shorter would lose what a consumer stopped over a weekend has not read yet.
+        if value != -1 and value < _DAY_MS:
+            raise ValueError(f"expected -1 (keep) or at least {_DAY_MS} (one day)")
         return value
 
     @field_validator("log_level")

@@ -53,11 +53,13 @@ async def ensure_topics(
     *,
     partitions: int = 4,
     replication_factor: int = 1,
+    retention_ms: int = -1,
 ) -> None:
     """Create the topics and their ``.dlq`` twins; existing ones are kept as they are.
 
     Brokers also auto-create a topic on first produce, but with their default partition
-    count, so topics are created explicitly to get the count we mean.
+    count and retention, so topics are created explicitly to get the ones we mean
+    (``retention_ms`` -1 keeps every event: see ``CommonSettings.kafka_topic_retention_ms``).
     """
     wanted = sorted({name for topic in topics for name in (topic, f"{topic}.dlq")})
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
@@ -65,7 +67,12 @@ async def ensure_topics(
     try:
         response = await admin.create_topics(
             [
-                NewTopic(name, num_partitions=partitions, replication_factor=replication_factor)
+                NewTopic(
+                    name,
+                    num_partitions=partitions,
+                    replication_factor=replication_factor,
+                    topic_configs={"retention.ms": str(retention_ms)},
+                )
                 for name in wanted
             ]
         )

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from libs.devstack.broker import BrokerProcess
 from libs.messaging.kafka import CONSUMER_GROUP_TIMING, ensure_topics
@@ -87,6 +88,35 @@ async def test_ensure_topics_creates_and_tolerates_existing(broker: BrokerProces
         await admin.close()
     assert len(described[a]["partitions"]) == 4  # not recreated with 2
     assert len(described[b]["partitions"]) == 2
+
+
+async def test_ensure_topics_keeps_events_unless_told_a_retention(broker: BrokerProcess) -> None:
+    kept, timed = unique("kept"), unique("timed")
+    await ensure_topics(broker.bootstrap_servers, [kept], partitions=1)
+    week = 7 * 86_400_000
+    await ensure_topics(broker.bootstrap_servers, [kept, timed], partitions=1, retention_ms=week)
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
+    await admin.start()
+    try:
+        names = [kept, f"{kept}.dlq", timed, f"{timed}.dlq"]
+        # Every config of each topic: Tansu closes the connection when a describe names keys.
+        [response] = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+        )
+    finally:
+        await admin.close()
+    retention = {
+        resource[3]: {entry[0]: entry[1] for entry in resource[4]}.get("retention.ms")
+        for resource in response.resources
+    }
+    # An existing topic keeps what it was created with; an operator's change is not undone.
+    assert retention == {
+        kept: "-1",
+        f"{kept}.dlq": "-1",
+        timed: str(week),
+        f"{timed}.dlq": str(week),
+    }
 
 
 async def test_headers_and_key_round_trip(broker: BrokerProcess) -> None:
