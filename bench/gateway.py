@@ -344,6 +344,8 @@ async def start_gateway(stack: Stack, env: dict[str, str]) -> None:
         "SIGNA_GATEWAY_PORT": str(stack.ports["gateway"]),
         # The gateway's counterpart of SIGNA_LOG_LEVEL=WARNING: no line per request.
         "LOG_LEVEL": "warn",
+        # As deploy/gateway.Dockerfile runs it: graphql-js then skips its development checks.
+        "NODE_ENV": "production",
     }
     argv = [str(binary), "supergraph", "-c", str(GATEWAY_DIR / "gateway.config.ts")]
     stack.children["gateway"] = spawn("gateway", argv, gateway_env, stack.logs)
@@ -1018,8 +1020,8 @@ async def main(args: argparse.Namespace) -> None:
         f"{TENANTS * PER_TENANT} signs, {args.paced_rounds} each way at {TARGET_RATE:.0f}/s (+ "
         f"a warm-up round of each kind, + one alternating sequential round); worklist "
         f"{args.worklist_requests} sequential requests or {args.worklist_budget:.0f} s (at least "
-        f"{MIN_WORKLIST_SAMPLES}); services log at WARNING, gateway LOG_LEVEL=warn; broker in "
-        f"memory; interventions horizon default (today + 2 days)",
+        f"{MIN_WORKLIST_SAMPLES}); services log at WARNING, gateway LOG_LEVEL=warn "
+        f"NODE_ENV=production; broker in memory; interventions horizon default (today + 2 days)",
         flush=True,
     )
     workdir = Path(tempfile.mkdtemp(prefix="signa-bench-gateway-"))
