@@ -21,6 +21,7 @@ import uvicorn
 from libs.auth.verifier import StaticKeySource
 from libs.observability import configure_logging
 from libs.settings import load_settings
+from libs.web import server_config
 from services.signing.app import create_app
 from services.signing.settings import SigningSettings
 
@@ -30,13 +31,13 @@ def main() -> None:
     settings = load_settings(SigningSettings)
     configure_logging(service="signing", level="WARNING", json=True)
     app = create_app(settings, keys=keys)
-    uvicorn.run(
+    config = server_config(
         app,
         host=settings.host,
         port=settings.port,
-        log_level="warning",
-        access_log=False,
+        keep_alive_seconds=settings.common.http_keep_alive_seconds,
     )
+    uvicorn.Server(config).run()
 
 
 if __name__ == "__main__":

@@ -35,6 +35,10 @@ const corsOrigins = (env.SIGNA_CORS_ORIGINS || '')
 const trustProxy = env.SIGNA_TRUST_PROXY === '1' || env.SIGNA_TRUST_PROXY === 'true';
 const loginRateMax = intEnv('SIGNA_LOGIN_RATE_LIMIT', 10); // attempts per window per client IP
 const loginRateWindowMs = intEnv('SIGNA_LOGIN_RATE_WINDOW_MS', 60_000);
+// How long an idle client connection is kept open: longer than a load balancer or ingress in
+// front keeps its own (60 s is their usual default), so that they, not the gateway, close it.
+// Node's default of 5 s races them: a request sent as the gateway closes fails (a 502 to the phone).
+const keepAliveMs = intEnv('SIGNA_HTTP_KEEP_ALIVE_SECONDS', 75) * 1000;
 
 // Default: gateway/supergraph.graphql next to this file, whatever the cwd.
 const supergraphPath = env.SIGNA_SUPERGRAPH || fileURLToPath(new URL('./supergraph.graphql', import.meta.url));
@@ -324,6 +328,7 @@ export const gatewayConfig = defineConfig({
   pollingInterval: intEnv('SIGNA_SUPERGRAPH_POLL_MS', 10_000),
   host,
   port,
+  keepAliveTimeout: keepAliveMs,
   // One process: the in-memory rate-limit store is per process.
   fork: 1,
   graphqlEndpoint: '/graphql',

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import uvicorn
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -18,7 +19,7 @@ from libs.graphql.context import ServiceContext, SignaGraphQL
 from libs.observability import HTTP_REQUESTS, correlation_id, get_logger, new_correlation_id
 from libs.runtime import ServiceRuntime
 
-__all__ = ["create_service_app"]
+__all__ = ["create_service_app", "server_config"]
 
 log = get_logger(__name__)
 
@@ -84,6 +85,29 @@ def create_service_app(
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def server_config(app: ASGIApp, *, host: str, port: int, keep_alive_seconds: int) -> uvicorn.Config:
+    """How a service's app is served (``signa serve``, the benchmarks and the tests alike).
+
+    ``keep_alive_seconds``: how long an idle connection is kept open. It must outlast the
+    gateway's own: Node's HTTP agent drops its idle connections to a subgraph after 5 s, and
+    when the server closes first (uvicorn's default is also 5 s) a request sent on a
+    connection that is being closed fails ("socket hang up") — a `sign` lost to a phone
+    that happened to come 5 s after the last request.
+    """
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="on",
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=keep_alive_seconds,
+        timeout_graceful_shutdown=10,
+        # The legacy websockets implementation is deprecated; sans-I/O is its successor.
+        ws="websockets-sansio",
+    )
 
 
 class _Correlate:

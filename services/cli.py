@@ -38,22 +38,20 @@ def _serve(service: str) -> None:
     import uvicorn
 
     from libs.observability import configure_logging
+    from libs.web import server_config
 
     settings = _settings_of(service)
     configure_logging(
         service=service, level=settings.common.log_level, json=settings.common.log_json
     )
     app = _app_module(service).create_app(settings)
-    uvicorn.run(
+    config = server_config(
         app,
         host=settings.host,
         port=settings.port,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=10,
-        # The legacy websockets implementation is deprecated; sans-I/O is its successor.
-        ws="websockets-sansio",
+        keep_alive_seconds=settings.common.http_keep_alive_seconds,
     )
+    uvicorn.Server(config).run()
 
 
 def _migrate(service: str) -> None:

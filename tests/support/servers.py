@@ -10,14 +10,19 @@ import uvicorn
 from fastapi import FastAPI
 
 from libs.devstack.broker import find_free_port
+from libs.settings import CommonSettings
+from libs.web import server_config
 
 
 @asynccontextmanager
 async def serve(app: FastAPI, *, port: int | None = None) -> AsyncIterator[str]:
     """Start ``app`` (lifespan included) on 127.0.0.1 and yield its base URL."""
     port = port or find_free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
+    config = server_config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        keep_alive_seconds=CommonSettings().http_keep_alive_seconds,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
