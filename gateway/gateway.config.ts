@@ -201,6 +201,26 @@ function useRequestLog(rootLog: { info(attrs: object, msg: string): void }): Gat
 }
 
 /**
+ * While the gateway stops (SIGTERM, SIGINT), every answer says `Connection: close`. A client or
+ * proxy holding a keep-alive connection then takes its next request to another replica, rather
+ * than sending it here until the drain window (gracefulShutdownTimeout) cuts the connection,
+ * maybe mid-request; and the process exits as soon as what it has is answered.
+ */
+function useCloseConnectionsWhenStopping(): GatewayPlugin {
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+    });
+  }
+  return {
+    onResponse({ response }: any) {
+      if (stopping) response.headers.set('connection', 'close');
+    },
+  };
+}
+
+/**
  * An answer whose execution failed at a non-null root field carries `"data": null` beside its
  * errors, as the GraphQL spec asks (clients tell an execution error from a request error by
  * it). Hive Router's runtime leaves `data` out when no subgraph returned any.
@@ -329,6 +349,9 @@ export const gatewayConfig = defineConfig({
   host,
   port,
   keepAliveTimeout: keepAliveMs,
+  // On SIGTERM, requests in flight get this long to finish (as uvicorn gives the services'),
+  // instead of having their connections cut at once: a rolling update then loses no answer.
+  gracefulShutdownTimeout: 10_000,
   // One process: the in-memory rate-limit store is per process.
   fork: 1,
   graphqlEndpoint: '/graphql',
@@ -388,6 +411,7 @@ export const gatewayConfig = defineConfig({
     useSignaContext,
     useEdgeTokenCheck(),
     useRequestLog(ctx.log),
+    useCloseConnectionsWhenStopping(),
     useNullDataOnExecutionErrors,
     useLoginRateLimit(),
     maxAliasesPlugin({ n: 30 }) as any,

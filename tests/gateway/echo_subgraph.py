@@ -41,6 +41,13 @@ class Query:
         return Nest()
 
     @strawberry.field
+    async def slow(self, info: Info[Any, Any], seconds: float) -> str:
+        """Answers after ``seconds``; the app's ``slow_started`` is set once it is running."""
+        info.context["request"].app.state.slow_started.set()
+        await asyncio.sleep(seconds)
+        return "done"
+
+    @strawberry.field
     def refused(self) -> str:
         """A non-null field that fails: the answer is data null with the error."""
         raise PermissionError("not for you")
@@ -74,6 +81,7 @@ schema = strawberry.federation.Schema(
 def create_app(jwks: dict[str, Any]) -> FastAPI:
     """The subgraph, plus the key set the gateway checks tokens against."""
     app = FastAPI()
+    app.state.slow_started = asyncio.Event()
     app.include_router(GraphQLRouter(schema), prefix="/graphql")
 
     @app.get("/.well-known/jwks.json")

@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from libs.auth.issuer import jwks_document
 from libs.devstack.broker import find_free_port
-from libs.devstack.processes import spawn
+from libs.devstack.processes import ChildProcess, spawn
 from services.cli import GATEWAY_DIR
 from tests.gateway.echo_subgraph import create_app, schema
 from tests.support.graphql import GraphQLClient, next_payload, subscription
@@ -25,11 +28,19 @@ from tests.support.tokens import AUDIENCE, ISSUER, TestTokens
 from tests.support.waiting import eventually
 
 
+@dataclass
+class EchoGateway:
+    url: str
+    process: ChildProcess
+    subgraph: FastAPI
+
+
 @asynccontextmanager
 async def gateway_for_echo(
     tmp_path: Path, tokens: TestTokens, *, production: bool = False
-) -> AsyncIterator[str]:
-    async with serve(create_app(jwks_document([tokens.key]))) as subgraph_url:
+) -> AsyncIterator[EchoGateway]:
+    subgraph = create_app(jwks_document([tokens.key]))
+    async with serve(subgraph) as subgraph_url:
         sdl_dir = tmp_path / "sdl"
         sdl_dir.mkdir(exist_ok=True)
         (sdl_dir / "echo.graphql").write_text(schema.as_str())
@@ -82,15 +93,15 @@ async def gateway_for_echo(
                     return False
 
             await eventually(ready, within=60, interval=0.2)
-            yield f"http://127.0.0.1:{port}/graphql"
+            yield EchoGateway(f"http://127.0.0.1:{port}/graphql", child, subgraph)
         finally:
             child.stop(timeout=10)
 
 
 @pytest.fixture(scope="module")
 async def edge(tmp_path_factory, tokens) -> AsyncIterator[str]:
-    async with gateway_for_echo(tmp_path_factory.mktemp("edge"), tokens) as url:
-        yield url
+    async with gateway_for_echo(tmp_path_factory.mktemp("edge"), tokens) as gateway:
+        yield gateway.url
 
 
 async def test_authorization_header_and_request_id_reach_the_subgraph(edge, http, tokens):
@@ -192,10 +203,27 @@ async def test_login_is_rate_limited_per_client(edge, http):
 
 
 async def test_production_mode_refuses_introspection(tmp_path, http, tokens):
-    async with gateway_for_echo(tmp_path, tokens, production=True) as url:
+    async with gateway_for_echo(tmp_path, tokens, production=True) as gateway:
+        url = gateway.url
         response = await http.post(url, json={"query": "{ __schema { types { name } } }"})
         allowed = await http.post(url, json={"query": "{ requestId }"})
     assert response.json().get("errors")
     assert not response.json().get("data")
     # The gateway generates a request id when the client sends none, and forwards it.
     assert allowed.json()["data"]["requestId"]
+
+
+async def test_a_stopping_gateway_answers_the_requests_it_has_first(tmp_path, http, tokens):
+    async with gateway_for_echo(tmp_path, tokens) as gateway:
+        answer = asyncio.create_task(
+            http.post(gateway.url, json={"query": "{ slow(seconds: 1.5) }"})
+        )
+        await asyncio.wait_for(gateway.subgraph.state.slow_started.wait(), 10)
+        stopped_at = time.monotonic()
+        gateway.process.process.send_signal(signal.SIGTERM)  # as a rolling update stops it
+        response = await asyncio.wait_for(answer, 15)
+        exit_code = await asyncio.to_thread(gateway.process.process.wait, 15)
+    assert response.status_code == 200
+    assert response.json() == {"data": {"slow": "done"}}
+    assert exit_code == 0
+    assert time.monotonic() - stopped_at < 10  # it did not wait out the whole drain window
