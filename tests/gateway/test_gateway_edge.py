@@ -31,7 +31,7 @@ from tests.support.waiting import eventually
 @dataclass
 class EchoGateway:
     url: str
-    process: ChildProcess
+    child: ChildProcess
     subgraph: FastAPI
 
 
@@ -220,9 +220,9 @@ async def test_a_stopping_gateway_answers_the_requests_it_has_first(tmp_path, ht
         )
         await asyncio.wait_for(gateway.subgraph.state.slow_started.wait(), 10)
         stopped_at = time.monotonic()
-        gateway.process.process.send_signal(signal.SIGTERM)  # as a rolling update stops it
+        gateway.child.process.send_signal(signal.SIGTERM)  # as a rolling update stops it
         response = await asyncio.wait_for(answer, 15)
-        exit_code = await asyncio.to_thread(gateway.process.process.wait, 15)
+        exit_code = await asyncio.to_thread(gateway.child.process.wait, 15)
     assert response.status_code == 200
     assert response.json() == {"data": {"slow": "done"}}
     assert exit_code == 0
