@@ -14,11 +14,13 @@ import { fileURLToPath } from 'node:url';
 
 const env = process.env;
 
-function intEnv(name: string, fallback: number): number {
+function intEnv(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
   return n;
 }
 
@@ -38,7 +40,8 @@ const loginRateWindowMs = intEnv('SIGNA_LOGIN_RATE_WINDOW_MS', 60_000);
 // How long an idle client connection is kept open: longer than a load balancer or ingress in
 // front keeps its own (60 s is their usual default), so that they, not the gateway, close it.
 // Node's default of 5 s races them: a request sent as the gateway closes fails (a 502 to the phone).
-const keepAliveMs = intEnv('SIGNA_HTTP_KEEP_ALIVE_SECONDS', 75) * 1000;
+// The same bounds as the services' setting (libs/settings.py).
+const keepAliveMs = intEnv('SIGNA_HTTP_KEEP_ALIVE_SECONDS', 75, 10, 3600) * 1000;
 
 // Default: gateway/supergraph.graphql next to this file, whatever the cwd.
 const supergraphPath = env.SIGNA_SUPERGRAPH || fileURLToPath(new URL('./supergraph.graphql', import.meta.url));

@@ -42,8 +42,7 @@ class CommonSettings(BaseSettings):
     # deletes them after 7 days, so they are kept (-1) unless an operator chooses a time.
     kafka_topic_retention_ms: int = -1
     # How long a server (a service, the gateway) keeps an idle HTTP connection: longer than
-    # any client in front of it keeps one (the gateway's HTTP agent 5 s, a load balancer or
-    # ingress 60 s), so the client always closes first (see libs.web.server_config).
+    # its clients do (libs.web.server_config says why).
     http_keep_alive_seconds: int = Field(default=75, ge=10, le=3600)
     jwks_url: str = "http://127.0.0.1:8101/.well-known/jwks.json"
     jwt_issuer: str = "https://signa.local/identity"

@@ -41,7 +41,6 @@ CONSUMER_GROUP_TIMING: dict[str, int] = {"session_timeout_ms": 2000, "heartbeat_
 # subscriptions) keeps 100 ms: its wait is what a person watching the admin web feels. Apache
 # Kafka answers as soon as data is there, so there the wait only bounds idle fetches (its own
 # default is 500 ms).
-FETCH_MAX_WAIT_MS = 250
 LIVE_FETCH_MAX_WAIT_MS = 100
 
 _TOPIC_ALREADY_EXISTS = 36
@@ -167,8 +166,8 @@ class KafkaEventConsumer:
         group_id: str,
         topics: Sequence[str],
         dispatcher: EventDispatcher,
+        fetch_max_wait_ms: int,
         max_records: int = 200,
-        fetch_max_wait_ms: int = FETCH_MAX_WAIT_MS,
     ) -> None:
         self._dispatcher = dispatcher
         self._max_records = max_records

@@ -32,13 +32,13 @@ from services.signing.events import OccurrenceSigned, SignatureAnnulled
 __all__ = ["HANDLERS", "alarms_of", "signatures_of"]
 
 
-def _upsert(uow: UnitOfWork, table: Table, *, update: Sequence[str], where: Any = None) -> Any:
-    """``INSERT … ON CONFLICT (key) DO UPDATE`` of the ``update`` columns, executed with the rows
-    as parameters: one constant statement (compiled once), not a multi-row VALUES."""
+def _upsert(uow: UnitOfWork, table: Table, *, columns: Sequence[str], where: Any = None) -> Any:
+    """``INSERT … ON CONFLICT (key) DO UPDATE`` of ``columns``, executed with the rows as
+    parameters: one constant statement (compiled once), not a multi-row VALUES."""
     insert = dialect_insert(table, dialect_name=dialect_name(uow.session))
     (key,) = table.primary_key.columns
     return insert.on_conflict_do_update(
-        index_elements=[key], set_={name: insert.excluded[name] for name in update}, where=where
+        index_elements=[key], set_={name: insert.excluded[name] for name in columns}, where=where
     )
 
 
@@ -62,7 +62,7 @@ async def occurrences_signed(events: Sequence[CloudEvent], uow: UnitOfWork) -> N
     if rows:
         # A signature whose annulment came first exists only as that mark: the signing fills
         # in what it was and leaves it annulled. A redelivery writes the same values again.
-        signed = _upsert(uow, SIGNATURE_VIEWS, update=["status", "timing", "signed_at"])
+        signed = _upsert(uow, SIGNATURE_VIEWS, columns=["status", "timing", "signed_at"])
         await uow.session.execute(signed, rows)
 
 
@@ -70,37 +70,30 @@ async def signature_annulled(event: CloudEvent, uow: UnitOfWork) -> None:
     fact = decode_data(SignatureAnnulled, event.data)
     row = {"signature_id": fact.signature_id, "occurrence_id": fact.occurrence_id}
     await uow.session.execute(
-        _upsert(uow, SIGNATURE_VIEWS, update=["annulled"]), {**row, "annulled": True}
+        _upsert(uow, SIGNATURE_VIEWS, columns=["annulled"]), {**row, "annulled": True}
     )
 
 
 # --- alarms ---------------------------------------------------------------------------------
 
 
-async def _judged(
-    uow: UnitOfWork, *, alarm_id: str, occurrence_id: str, kind: str, at: datetime
-) -> None:
+async def _judged(uow: UnitOfWork, fact: AlarmRaised | AlarmUpdated, *, at: datetime) -> None:
     """The alarm's kind as judged at ``at``, unless a later judgement is already here."""
     view = ALARM_VIEWS.c
     judged = _upsert(
         uow,
         ALARM_VIEWS,
-        update=["occurrence_id", "kind", "kind_at"],
+        columns=["occurrence_id", "kind", "kind_at"],
         where=or_(view.kind_at.is_(None), view.kind_at <= at),
     )
-    row = {"alarm_id": alarm_id, "occurrence_id": occurrence_id, "kind": kind, "kind_at": at}
-    await uow.session.execute(judged, {**row, "acknowledged": False})
+    row = {"alarm_id": fact.alarm_id, "occurrence_id": fact.occurrence_id, "kind": fact.kind}
+    await uow.session.execute(judged, {**row, "kind_at": at, "acknowledged": False})
 
 
 async def alarm_raised(event: CloudEvent, uow: UnitOfWork) -> None:
     fact = decode_data(AlarmRaised, event.data)
-    await _judged(
-        uow,
-        alarm_id=fact.alarm_id,
-        occurrence_id=fact.occurrence_id,
-        kind=fact.kind,
-        at=fact.raised_at,
-    )
+    await _judged(uow, fact, at=fact.raised_at)
+    # Set even when a later judgement came first (the upsert above then changed nothing).
     await uow.session.execute(
         update(ALARM_VIEWS)
         .where(ALARM_VIEWS.c.alarm_id == fact.alarm_id)
@@ -110,19 +103,13 @@ async def alarm_raised(event: CloudEvent, uow: UnitOfWork) -> None:
 
 async def alarm_updated(event: CloudEvent, uow: UnitOfWork) -> None:
     fact = decode_data(AlarmUpdated, event.data)
-    await _judged(
-        uow,
-        alarm_id=fact.alarm_id,
-        occurrence_id=fact.occurrence_id,
-        kind=fact.kind,
-        at=fact.updated_at,
-    )
+    await _judged(uow, fact, at=fact.updated_at)
 
 
 async def alarm_acknowledged(event: CloudEvent, uow: UnitOfWork) -> None:
     fact = decode_data(AlarmAcknowledged, event.data)
     await uow.session.execute(
-        _upsert(uow, ALARM_VIEWS, update=["acknowledged"]),
+        _upsert(uow, ALARM_VIEWS, columns=["acknowledged"]),
         {"alarm_id": fact.alarm_id, "acknowledged": True},
     )
 
@@ -139,11 +126,17 @@ HANDLERS: dict[str, Handler | BatchHandler] = {
 # --- reads ----------------------------------------------------------------------------------
 
 
-def _day(unit_id: str, day: date) -> Any:
-    """The ids of a unit's occurrences on a local date: a worklist's rows, found by the
-    worklist's own index instead of a list of hundreds of ids."""
-    return select(OCCURRENCES.c.id).where(
-        OCCURRENCES.c.unit_id == unit_id, OCCURRENCES.c.local_date == day
+def _of(column: Any, occurrence_ids: Sequence[str], unit_day: tuple[str, date] | None) -> Any:
+    """``column`` (an occurrence id) is one of ``occurrence_ids``, or of a unit's occurrences on
+    a local date: a worklist's rows, found by the worklist's own index instead of a list of
+    hundreds of ids."""
+    if unit_day is None:
+        return column.in_(list(occurrence_ids))
+    unit_id, day = unit_day
+    return column.in_(
+        select(OCCURRENCES.c.id).where(
+            OCCURRENCES.c.unit_id == unit_id, OCCURRENCES.c.local_date == day
+        )
     )
 
 
@@ -156,7 +149,7 @@ async def signatures_of(
     """The current signature (a record: ``signature_id``, ``status``, ``timing``,
     ``signed_at``) of each occurrence that has one, of the given ids or of a unit's day."""
     view = SIGNATURE_VIEWS.c
-    which = view.occurrence_id.in_(_day(*unit_day) if unit_day else list(occurrence_ids))
+    which = _of(view.occurrence_id, occurrence_ids, unit_day)
     rows = records(
         await session.execute(
             select(view.occurrence_id, view.signature_id, view.status, view.timing, view.signed_at)
@@ -178,7 +171,7 @@ async def alarms_of(
     """Each occurrence's alarms (records: ``alarm_id``, ``kind``, ``acknowledged``), oldest
     first, of the given ids or of a unit's day."""
     view = ALARM_VIEWS.c
-    which = view.occurrence_id.in_(_day(*unit_day) if unit_day else list(occurrence_ids))
+    which = _of(view.occurrence_id, occurrence_ids, unit_day)
     rows = records(
         await session.execute(
             select(view.occurrence_id, view.alarm_id, view.kind, view.acknowledged)
