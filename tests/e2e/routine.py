@@ -14,7 +14,24 @@ from tests.e2e.stack import Stack
 from tests.support.graphql import GraphQLClient
 from tests.support.waiting import eventually
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+def zone_clear_of_midnight(now: datetime) -> ZoneInfo:
+    """The timezone the tests give their units: Stockholm, unless its day ends near ``now``.
+
+    The tests place real windows around the current time and read them back as one local day
+    (the phone's worklist, the day's compliance report). Within a couple of hours of Stockholm's
+    midnight those windows would start on two different days, so the units are placed six hours
+    west, where it is afternoon. Windows across midnight have their own tests in
+    tests/interventions (test_domain, test_scheduling), on a clock the test sets.
+    """
+    stockholm = ZoneInfo("Europe/Stockholm")
+    if 1 <= now.astimezone(stockholm).hour < 22:
+        return stockholm
+    return ZoneInfo("America/New_York")
+
+
+# Chosen once, when the tests are collected: the whole run reads the same local day.
+UNIT_ZONE = zone_clear_of_midnight(datetime.now(UTC))
 PASSWORD = "Kaffe-och-bulle-2026!"
 
 
@@ -113,8 +130,17 @@ async def new_person(
     )
 
 
+async def create_unit(admin: Person, name: str) -> str:
+    created = await admin.client(
+        "mutation($n: String!, $z: String) { createUnit(name: $n, timezone: $z) { id } }",
+        {"n": name, "z": UNIT_ZONE.key},
+    )
+    unit_id: str = created["createUnit"]["id"]
+    return unit_id
+
+
 def local_hhmm(instant: datetime) -> str:
-    return instant.astimezone(STOCKHOLM).strftime("%H:%M")
+    return instant.astimezone(UNIT_ZONE).strftime("%H:%M")
 
 
 def next_minute_at_least(seconds_ahead: int) -> datetime:
@@ -140,7 +166,7 @@ async def create_active_intervention(
                     "windowStart": local_hhmm(start),
                     "windowMinutes": int((end - start).total_seconds() // 60),
                 },
-                "validFrom": start.astimezone(STOCKHOLM).date().isoformat(),
+                "validFrom": start.astimezone(UNIT_ZONE).date().isoformat(),
             }
         },
     )
@@ -167,7 +193,7 @@ def sign_input(
 
 
 def today_local() -> date:
-    return datetime.now(STOCKHOLM).date()
+    return datetime.now(UNIT_ZONE).date()
 
 
 ORDER = """mutation($i: OrderRoleInput!) { orderRole(input: $i) { id state } }"""

@@ -15,6 +15,7 @@ import pytest
 from tests.e2e.routine import (
     Person,
     create_active_intervention,
+    create_unit,
     mail_to,
     new_person,
     next_minute_at_least,
@@ -75,10 +76,7 @@ class AlarmFeed:
 
 async def test_the_whole_routine_from_new_unit_to_lex_sarah_and_compliance(stack, admin):
     # The system administrator creates the unit and its people; each activates from the e-mail.
-    unit = await admin.client(
-        'mutation { createUnit(name: "Björkhagen", timezone: "Europe/Stockholm") { id } }'
-    )
-    unit_id = unit["createUnit"]["id"]
+    unit_id = await create_unit(admin, "Björkhagen")
     manager = await new_person(
         stack, admin, unit_id=unit_id, username="eva.chef", roles=["UNIT_MANAGER"]
     )
@@ -259,8 +257,7 @@ async def test_the_whole_routine_from_new_unit_to_lex_sarah_and_compliance(stack
 
 
 async def test_a_revoked_sol_admin_role_stops_working_within_seconds(stack, admin):
-    unit = await admin.client('mutation { createUnit(name: "Ekbacken") { id } }')
-    unit_id = unit["createUnit"]["id"]
+    unit_id = await create_unit(admin, "Ekbacken")
     manager = await new_person(
         stack, admin, unit_id=unit_id, username="ulf.chef", roles=["UNIT_MANAGER"]
     )

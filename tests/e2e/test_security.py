@@ -22,6 +22,7 @@ from services.identity.tables import SigningKeyRow
 from tests.e2e.routine import (
     Person,
     create_active_intervention,
+    create_unit,
     new_person,
     order_and_approve,
     sign_input,
@@ -56,10 +57,7 @@ class Records:
 
 
 async def make_unit(stack, admin: Person, name: str) -> Unit:
-    created = await admin.client(
-        "mutation($n: String!) { createUnit(name: $n) { id } }", {"n": name}
-    )
-    unit_id = created["createUnit"]["id"]
+    unit_id = await create_unit(admin, name)
     tag = uuid.uuid4().hex[:6]
     staff, sol_admin, manager = [
         await new_person(stack, admin, unit_id=unit_id, username=f"{name}.{tag}", roles=[role])
