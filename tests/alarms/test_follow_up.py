@@ -221,6 +221,11 @@ async def test_deviation_report_is_prefilled_and_the_manager_assesses_lex_sarah(
     await expect_error(
         staff("query($u: ID!) { deviations(unitId: $u) { id } }", {"u": unit.unit_id}), "FORBIDDEN"
     )
+    # Nor through the alarm that care staff may read: the report holds free text.
+    through_alarm = "query($id: ID!) { alarm(id: $id) { id deviation { id description } } }"
+    for reader, shown in ((manager, deviation["id"]), (staff, None)):
+        read = (await reader(through_alarm, {"id": alarm.alarm_id}))["alarm"]
+        assert (read["deviation"] or {}).get("id") == shown
     (reported,) = await outbox(service, DeviationReported.TYPE, deviation_id=deviation["id"])
     (judged,) = await outbox(service, DeviationAssessed.TYPE, deviation_id=deviation["id"])
     assert "description" not in reported

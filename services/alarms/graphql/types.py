@@ -14,6 +14,7 @@ from strawberry.federation.types import FieldSet
 
 from libs.graphql.entities import PRELOADABLE
 from services.alarms import domain
+from services.alarms.access import FOLLOW_UP
 from services.alarms.domain import ComplianceRow as ComplianceFigures
 from services.alarms.graphql.context import Info
 from services.alarms.repository import AlarmView
@@ -176,7 +177,8 @@ class Alarm:
     acknowledged_at: datetime | None
     outcome: AckOutcome | None
     comment: str | None
-    deviation: Deviation | None
+    # Shown by the `deviation` field, to those who may follow alarms up only.
+    deviation_report: strawberry.Private[Deviation | None]
     signature: Signature | None = strawberry.field(
         description=(
             "OUTSIDE_WINDOW/DEVIATING: the signature concerned. MISSED: the signature made "
@@ -192,6 +194,17 @@ class Alarm:
         description="DEVIATING: the signer confirmed it is documented in the case system."
     )
     documented_at: datetime | None
+
+    @strawberry.field(
+        description=(
+            "The deviation report written for this alarm. Readable by SOL_ADMIN and "
+            "UNIT_MANAGER of the unit only, as `deviations` is (it holds free text); null for "
+            "care staff."
+        )
+    )
+    async def deviation(self, info: Info) -> Deviation | None:
+        principal = await info.context.principal()
+        return self.deviation_report if principal.has_role(self.unit_id, *FOLLOW_UP) else None
 
     @classmethod
     def from_view(cls, view: AlarmView, *, now: datetime, overdue_after: timedelta) -> Alarm:
@@ -217,7 +230,7 @@ class Alarm:
             acknowledged_at=alarm.acknowledged_at,
             outcome=domain.AckOutcome(alarm.outcome) if alarm.outcome else None,
             comment=alarm.comment,
-            deviation=Deviation.from_row(view.deviation) if view.deviation else None,
+            deviation_report=Deviation.from_row(view.deviation) if view.deviation else None,
             signature=Signature(id=strawberry.ID(alarm.signature_id))
             if alarm.signature_id
             else None,
