@@ -34,16 +34,19 @@ class _Plan:
 
     tenant: int
     title: str
-    starts_minutes_from_now: int
+    starts_minutes_from_anchor: int
     window_minutes: int
     sign: str | None = None  # DONE, NOT_HOME, EARLY, or None for unsigned
     note: str | None = None
 
 
 TENANTS = ("Astrid Lindqvist", "Gunnar Holm", "Maj-Britt Ek")
-# The first window closes within a minute, unsigned, so a MISSED alarm follows.
+# Windows are whole minutes, placed around the first whole minute at least this far ahead: the
+# first window closes there, unsigned, so a MISSED alarm follows within a minute or so. It must
+# still be open when its plan is anchored, or it is never scheduled.
+LEAD = timedelta(seconds=15)
 PLANS = (
-    _Plan(0, "Morgonhygien", -30, 31),
+    _Plan(0, "Morgonhygien", -30, 30),
     _Plan(0, "Frukost", -15, 60, sign="DONE"),
     _Plan(1, "Promenad", -10, 60, sign="NOT_HOME", note="Hos dottern, enligt granne."),
     _Plan(1, "Tillsyn", -5, 45, sign="EARLY"),
@@ -53,8 +56,8 @@ PLANS = (
 
 
 class _Client:
-    def __init__(self, url: str) -> None:
-        self._http = httpx.Client(timeout=30)
+    def __init__(self, http: httpx.Client, url: str) -> None:
+        self._http = http
         self._url = url
         self.token: str | None = None
 
@@ -79,20 +82,26 @@ class _Client:
         self.token = session["login"]["accessToken"]
 
 
-def _local_window(starts_minutes_from_now: int, now: datetime) -> str:
-    local = (now + timedelta(minutes=starts_minutes_from_now)).astimezone(UNIT_TIMEZONE)
-    return local.strftime("%H:%M")
+def _local_starts(now: datetime) -> list[datetime]:
+    anchor = (now + LEAD).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return [
+        (anchor + timedelta(minutes=plan.starts_minutes_from_anchor)).astimezone(UNIT_TIMEZONE)
+        for plan in PLANS
+    ]
 
 
 def load_demo(*, gateway_url: str, logins: list[DemoLogin]) -> None:
-    by_role = {login.role: login for login in logins}
-    client = _Client(gateway_url)
+    with httpx.Client(timeout=30) as http:
+        _load(_Client(http, gateway_url), {login.role: login for login in logins})
+
+
+def _load(client: _Client, by_role: dict[str, DemoLogin]) -> None:
     client.login(by_role["SOL_ADMIN"])
     existing = client("query($u: ID!) { tenants(unitId: $u) { id } }", u=DEMO_UNIT_ID)
     if existing["tenants"]:
         return
     now = datetime.now(UTC)
-    today = now.astimezone(UNIT_TIMEZONE).date()
+    starts = _local_starts(now)
     tenant_ids = [
         client(
             "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }",
@@ -101,7 +110,9 @@ def load_demo(*, gateway_url: str, logins: list[DemoLogin]) -> None:
         for n, name in enumerate(TENANTS, start=1)
     ]
     intervention_ids = []
-    for plan in PLANS:
+    for plan, start in zip(PLANS, starts, strict=True):
+        # Valid from the day its first window starts: near midnight that is not today, and
+        # a window that opened before midnight belongs to yesterday's list.
         created = client(
             "mutation($i: CreateInterventionInput!) { createIntervention(input: $i) { id } }",
             i={
@@ -109,40 +120,49 @@ def load_demo(*, gateway_url: str, logins: list[DemoLogin]) -> None:
                 "title": plan.title,
                 "category": "SOL",
                 "instructions": "Enligt genomförandeplanen.",
-                "planReference": f"GP-{today.year}-{plan.tenant + 1:02d}",
+                "planReference": f"GP-{start.year}-{plan.tenant + 1:02d}",
                 "schedule": {
                     "rrule": "FREQ=DAILY",
-                    "windowStart": _local_window(plan.starts_minutes_from_now, now),
+                    "windowStart": start.strftime("%H:%M"),
                     "windowMinutes": plan.window_minutes,
                 },
-                "validFrom": today.isoformat(),
+                "validFrom": start.date().isoformat(),
             },
         )["createIntervention"]["id"]
         client(
             "mutation($id: ID!) { confirmPlanAnchoring(interventionId: $id) { id } }", id=created
         )
         intervention_ids.append(created)
-    _sign_as_staff(client, by_role["CARE_STAFF"], intervention_ids, today, now)
+    _sign_as_staff(client, by_role["CARE_STAFF"], intervention_ids, starts, now)
 
 
 def _sign_as_staff(
     client: _Client,
     staff: DemoLogin,
     intervention_ids: list[str],
-    today: date,
+    starts: list[datetime],
     now: datetime,
 ) -> None:
     client.login(staff)
-    worklist = client(
-        "query($u: ID!, $d: Date) { worklist(unitId: $u, date: $d) "
-        "{ id windowStart intervention { id } } }",
-        u=DEMO_UNIT_ID,
-        d=today.isoformat(),
-    )["worklist"]
-    occurrence_of = {item["intervention"]["id"]: item for item in worklist}
-    for plan, intervention_id in zip(PLANS, intervention_ids, strict=True):
-        occurrence = occurrence_of.get(intervention_id)
-        if plan.sign is None or occurrence is None:
+    worklists: dict[date, dict[str, dict[str, Any]]] = {}
+
+    def on_list_of(day: date) -> dict[str, dict[str, Any]]:
+        """The day's occurrences by intervention, as the phone lists them (one per day)."""
+        if day not in worklists:
+            rows = client(
+                "query($u: ID!, $d: Date) { worklist(unitId: $u, date: $d) "
+                "{ id windowStart intervention { id } } }",
+                u=DEMO_UNIT_ID,
+                d=day.isoformat(),
+            )["worklist"]
+            worklists[day] = {row["intervention"]["id"]: row for row in rows}
+        return worklists[day]
+
+    for plan, intervention_id, start in zip(PLANS, intervention_ids, starts, strict=True):
+        if plan.sign is None:
+            continue
+        occurrence = on_list_of(start.date()).get(intervention_id)
+        if occurrence is None:
             continue
         performed = now
         if plan.sign == "EARLY":
