@@ -3,7 +3,8 @@
 The caller's token comes from the ``Authorization`` header on HTTP and from the
 ``connection_init`` payload on WebSockets (the gateway forwards both). It is verified lazily:
 the first resolver that asks for the principal pays for it, public fields never do. A
-WebSocket with a bad token is refused at ``connection_init``.
+WebSocket with a bad token is refused at ``connection_init``; on an open one every operation
+checks the token again.
 """
 
 from __future__ import annotations
@@ -61,8 +62,13 @@ class AuthContext(BaseContext):
         return None
 
     async def principal(self) -> Principal:
-        """The verified caller; raises `Unauthenticated` without a valid token."""
-        if self._principal is None:
+        """The verified caller; raises `Unauthenticated` without a valid token.
+
+        An HTTP request's context keeps the answer. A WebSocket's context lives as long as the
+        connection, past its token's expiry or a revocation, so there the token is checked
+        again on every call (the verifier remembers tokens it checked: a look-up, not a
+        signature check)."""
+        if self._principal is None or isinstance(self.request, WebSocket):
             token = self._token()
             if token is None:
                 raise Unauthenticated("sign in first: no bearer token")

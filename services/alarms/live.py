@@ -71,8 +71,12 @@ class _Subscriber:
                 self.queue.get_nowait()
             self.queue.put_nowait(_CUT_OFF)
 
-    async def next(self) -> FeedItem:
-        item = await self.queue.get()
+    async def next(self, *, within: float) -> FeedItem | None:
+        """The next item, or None if none came within ``within`` seconds."""
+        try:
+            item = await asyncio.wait_for(self.queue.get(), within)
+        except TimeoutError:
+            return None
         if item is _CUT_OFF or not isinstance(item, FeedItem):
             raise SubscriberTooSlow("the live feed fell behind; subscribe again")
         return item

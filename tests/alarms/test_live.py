@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import websockets
 
 from libs.auth.principal import Role
+from services.identity.events import RoleRevoked
 from tests.alarms.conftest import ACKNOWLEDGE, Unit, advance_to
 from tests.support.graphql import GraphQLError, next_payload, subscription
+from tests.support.waiting import eventually
 
 SUBSCRIBE = """subscription($u: ID!) {
   alarmEvents(unitId: $u) { type alarm { id kind state occurrence { id } acknowledgedBy { id } } }
@@ -99,39 +101,54 @@ async def test_a_bad_token_is_refused_at_connection(service, unit):
         await first_message_without_token(service.ws_url, unit.unit_id)
 
 
-async def test_a_role_revoked_during_the_subscription_stops_the_feed(service, unit):
-    from datetime import UTC, datetime
+async def revoke(service, unit, user_id: str) -> None:
+    """Identity's event that the user's role was revoked, taken into effect by the service."""
+    revoked_at = datetime.now(UTC)
+    await service.publish(
+        RoleRevoked(
+            user_id=user_id,
+            role="CARE_STAFF",
+            unit_id=unit.unit_id,
+            revoked_by="manager",
+            revoked_at=revoked_at,
+        ),
+        time=revoked_at,
+    )
 
-    from services.identity.events import RoleRevoked
-    from tests.support.waiting import eventually
+    async def taken_into_effect():
+        return service.runtime.revocations._not_before.get(user_id)
 
+    await eventually(taken_into_effect)
+
+
+async def test_a_role_revoked_during_a_quiet_subscription_stops_the_feed(service, unit):
     user_id = "revoked-" + unit.unit_id
     token = unit.token(Role.CARE_STAFF, user_id=user_id)
-    occurrence = unit.scheduled(service.clock.now() + timedelta(minutes=1))
-    await service.publish(occurrence)
-    await service.wait_until_known(occurrence.occurrence_id)
     async with subscription(service.ws_url, SUBSCRIBE, {"u": unit.unit_id}, token=token) as socket:
         await subscribed(service, unit.unit_id)
-        revoked_at = datetime.now(UTC)
-        await service.publish(
-            RoleRevoked(
-                user_id=user_id,
-                role="CARE_STAFF",
-                unit_id=unit.unit_id,
-                revoked_by="manager",
-                revoked_at=revoked_at,
-            ),
-            time=revoked_at,
-        )
-
-        async def revoked():
-            return service.runtime.revocations._not_before.get(user_id)
-
-        await eventually(revoked)
-        advance_to(service.clock, occurrence.window_end)
+        await revoke(service, unit, user_id)
+        # No alarm event comes: the feed finds the revocation on its own, within seconds.
         with pytest.raises(GraphQLError) as stopped:
             await asyncio.wait_for(first_result(socket), timeout=5)
         assert stopped.value.code == "UNAUTHENTICATED"
+
+
+async def test_an_open_websocket_checks_its_token_again_for_every_operation(service, unit):
+    user_id = "revoked-ws-" + unit.unit_id
+    token = unit.token(Role.CARE_STAFF, user_id=user_id)
+    query = "query($u: ID!) { alarms(unitId: $u) { totalCount } }"
+    async with subscription(service.ws_url, query, {"u": unit.unit_id}, token=token) as socket:
+        assert (await first_result(socket))["data"]["alarms"]["totalCount"] == 0
+        await revoke(service, unit, user_id)
+        again = {
+            "id": "2",
+            "type": "subscribe",
+            "payload": {"query": query, "variables": {"u": unit.unit_id}},
+        }
+        await socket.send(json.dumps(again))
+        with pytest.raises(GraphQLError) as refused:
+            await asyncio.wait_for(first_result(socket), timeout=5)
+        assert refused.value.code == "UNAUTHENTICATED"
 
 
 async def test_an_alarm_raised_by_another_replica_reaches_this_replicas_subscribers(
