@@ -16,6 +16,7 @@ __all__ = [
     "get_unit",
     "get_user",
     "get_user_by_username",
+    "has_been_in_any",
     "principal_of",
     "roles_by_user",
 ]
@@ -49,6 +50,19 @@ async def current_roles(session: AsyncSession, user_id: str) -> list[RoleAssignm
             )
         ).scalars()
     )
+
+
+async def has_been_in_any(session: AsyncSession, user_id: str, unit_ids: Iterable[str]) -> bool:
+    """Whether the user holds or once held a role in one of the units (revoked ones count)."""
+    units = list(unit_ids)
+    if not units:
+        return False
+    found = await session.execute(
+        select(RoleAssignmentRow.id)
+        .where(RoleAssignmentRow.user_id == user_id, RoleAssignmentRow.unit_id.in_(units))
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def roles_by_user(

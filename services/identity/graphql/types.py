@@ -78,7 +78,10 @@ class Unit:
 
     @classmethod
     async def resolve_reference(cls, id: strawberry.ID, info: IdentityInfo) -> Unit | None:
-        await caller(info)
+        """Null for a unit the caller has no role in, as `units` would not list it."""
+        viewer = await caller(info)
+        if not viewer.is_system_admin and str(id) not in viewer.unit_roles:
+            return None
         async with info.context.sessions() as session:
             row = await repository.get_unit(session, str(id))
         return cls.from_row(row) if row else None
@@ -144,6 +147,15 @@ class User:
 
     @classmethod
     async def resolve_reference(cls, id: strawberry.ID, info: IdentityInfo) -> User | None:
+        """Another subgraph's reference (who signed, acknowledged, reported, assessed): shown to
+        the user, system administrators and those with a role in a unit where the user has or
+        had one (a signature keeps its signer's name after they leave); null to anyone else,
+        like a user that does not exist."""
+        viewer = await caller(info)
+        if not viewer.is_system_admin and viewer.user_id != str(id):
+            async with info.context.sessions() as session:
+                if not await repository.has_been_in_any(session, str(id), viewer.unit_roles):
+                    return None
         return await cls.load(info, str(id))
 
 
