@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.interventions.events import OccurrenceCancelled
 from services.signing import repository
@@ -25,7 +25,9 @@ async def test_a_late_copy_of_an_older_schedule_does_not_reopen_a_cancelled_occu
             reason="CHANGED",
             cancelled_at=NOW,
         ),
-        at=NOW + timedelta(days=400),  # newer than anything published with wall-clock time
+        # Newer than the schedule, which went out with wall-clock time (a fixed date in the
+        # future here would stop being newer once the calendar passed it).
+        at=datetime.now(UTC) + timedelta(seconds=1),
     )
 
     async def cancelled() -> bool:
