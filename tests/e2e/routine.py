@@ -15,23 +15,22 @@ from tests.support.graphql import GraphQLClient
 from tests.support.waiting import eventually
 
 
-def zone_clear_of_midnight(now: datetime) -> ZoneInfo:
-    """The timezone the tests give their units: Stockholm, unless its day ends near ``now``.
+def afternoon_zone(now: datetime) -> ZoneInfo:
+    """A fixed-offset zone, without DST, in which ``now`` is early afternoon: the tests' units.
 
     The tests place real windows around the current time and read them back as one local day
-    (the phone's worklist, the day's compliance report). Within a couple of hours of Stockholm's
-    midnight those windows would start on two different days, so the units are placed six hours
-    west, where it is afternoon. Windows across midnight have their own tests in
+    (the phone's worklist, the day's compliance report). In Stockholm, near midnight those
+    windows start on two days, and in October's repeated hour a local "HH:MM" means the first
+    of two instants. Windows across midnight and DST changes have their own tests in
     tests/interventions (test_domain, test_scheduling), on a clock the test sets.
     """
-    stockholm = ZoneInfo("Europe/Stockholm")
-    if 1 <= now.astimezone(stockholm).hour < 22:
-        return stockholm
-    return ZoneInfo("America/New_York")
+    hours_ahead_of_utc = 13 - now.astimezone(UTC).hour  # -10 … +13, all of them real zones
+    return ZoneInfo(f"Etc/GMT{-hours_ahead_of_utc:+d}")  # POSIX signs: Etc/GMT-2 is UTC+2
 
 
-# Chosen once, when the tests are collected: the whole run reads the same local day.
-UNIT_ZONE = zone_clear_of_midnight(datetime.now(UTC))
+# Chosen once, when the tests are collected: the whole run reads the same local day, with
+# hours to spare either side.
+UNIT_ZONE = afternoon_zone(datetime.now(UTC))
 PASSWORD = "Kaffe-och-bulle-2026!"
 
 
@@ -48,9 +47,19 @@ class Person:
         self.client = self.client.as_user(session["login"]["accessToken"])
         self.refresh_token = session["login"]["refreshToken"]
 
+    async def refresh(self) -> None:
+        """A new access token from the refresh token, as an app does before the old one's five
+        minutes are up (no login, so the gateway's login rate limit is not spent)."""
+        session = await self.client.as_user(None)(REFRESH, {"r": self.refresh_token})
+        self.client = self.client.as_user(session["refreshSession"]["accessToken"])
+        self.refresh_token = session["refreshSession"]["refreshToken"]
+
 
 LOGIN = """mutation($u: String!, $p: String!) {
   login(username: $u, password: $p) { accessToken refreshToken userId }
+}"""
+REFRESH = """mutation($r: String!) {
+  refreshSession(refreshToken: $r) { accessToken refreshToken }
 }"""
 ACTIVATE = """mutation($t: String!, $p: String!) {
   activateAccount(token: $t, password: $p) { accessToken refreshToken userId }

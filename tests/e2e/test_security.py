@@ -263,6 +263,8 @@ def _shape(value: Any) -> Any:
 
 @pytest.fixture(scope="module")
 async def two_units(stack, admin):
+    # The session's administrator signed in minutes ago, in another module.
+    await admin.refresh()
     home = await make_unit(stack, admin, "Hemenheten")
     other = await make_unit(stack, admin, "Grannenheten")
     return home, await fill(home), other
