@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,7 +65,13 @@ __all__ = [
 
 CREATE = "signature.create"
 
-T = TypeVar("T")
+
+class _InUnit(Protocol):
+    @property
+    def unit_id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_InUnit)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,12 +168,22 @@ async def _sign(
     """
     require_offset(command.performed_at)
     key = check_idempotency_key(command.idempotency_key)
+
+    def own(found: T | None) -> T | None:
+        # Another unit's record waits like one not known yet and then gets the same NOT_FOUND:
+        # not even the answer's timing tells the two apart.
+        return found if found is not None and may_sign_in(principal, found.unit_id) else None
+
+    async def load_own(session: AsyncSession) -> T | None:
+        return own(await load(session))
+
     waited = False
     while True:
         async with signing.units_of_work() as uow:
-            earlier, target = await lookup(uow.session, key)
+            earlier, found = await lookup(uow.session, key)
             if earlier is not None:
                 return _replay(earlier, command, principal)
+            target = own(found)
             request = _request(
                 command,
                 key=key,
@@ -190,7 +206,7 @@ async def _sign(
                     await uow.session.rollback()
                     return await _settle_race(uow.session, signature, principal)
                 return signature
-        await wait_until(load, sessions=signing.sessions, within=signing.occurrence_wait)
+        await wait_until(load_own, sessions=signing.sessions, within=signing.occurrence_wait)
         waited = True
 
 
@@ -228,12 +244,18 @@ async def sync(
         raise InvalidSigning(f"at most {signing.sync_max_items} signatures per sync")
     outcomes: list[Signature | SigningError] = []
     occurrence_ids = {command.occurrence_id for command in commands}
+
+    def own(occurrence: Occurrence) -> bool:
+        # As in `sign`: another unit's occurrence waits like an unknown one.
+        return may_sign_in(principal, occurrence.unit_id)
+
     async with signing.sessions() as session:
-        occurrences = await repository.get_occurrences(session, occurrence_ids)
+        found = await repository.get_occurrences(session, occurrence_ids)
+    occurrences = {key: occurrence for key, occurrence in found.items() if own(occurrence)}
     if missing := occurrence_ids - occurrences.keys():
         # Only items that are not replays would need them, but a replay is cheap to wait for.
         occurrences |= await wait_for_occurrences(
-            missing, sessions=signing.sessions, within=signing.occurrence_wait
+            missing, sessions=signing.sessions, within=signing.occurrence_wait, keep=own
         )
     async with signing.units_of_work() as uow:
         now = signing.clock.now()

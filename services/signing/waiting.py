@@ -49,13 +49,19 @@ async def wait_until(
 
 
 async def wait_for_occurrences(
-    wanted: Collection[str], *, sessions: SessionFactory, within: float
+    wanted: Collection[str],
+    *,
+    sessions: SessionFactory,
+    within: float,
+    keep: Callable[[Occurrence], bool],
 ) -> dict[str, Occurrence]:
-    """As many of ``wanted`` as arrive within the wait (all of them, normally)."""
+    """As many of ``wanted`` as arrive within the wait (all of them, normally); an occurrence
+    ``keep`` refuses counts as not arrived."""
     found: dict[str, Occurrence] = {}
 
     async def load(session: AsyncSession) -> dict[str, Occurrence] | None:
-        found.update(await repository.get_occurrences(session, set(wanted) - found.keys()))
+        arrived = await repository.get_occurrences(session, set(wanted) - found.keys())
+        found.update((key, occurrence) for key, occurrence in arrived.items() if keep(occurrence))
         return found if found.keys() >= set(wanted) else None
 
     await wait_until(load, sessions=sessions, within=within)

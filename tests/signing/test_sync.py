@@ -130,3 +130,22 @@ async def test_an_item_whose_occurrence_event_is_late_is_stored_when_it_arrives(
     results = (await sent)["syncSignatures"]
     assert [r["error"] for r in results] == [None, None]
     assert len(await signing.stored(occurrence_id=late_id)) == 1
+
+
+async def test_an_item_for_another_units_occurrence_is_not_found_like_an_unknown_one(
+    signing, staff, unit
+):
+    import time
+
+    from tests.signing.conftest import new_id
+
+    mine = await signing.schedule(unit_id=unit)
+    theirs = await signing.schedule(unit_id=new_id("unit"))
+    batch = [sign_input(mine.occurrence_id), sign_input(theirs.occurrence_id)]
+    started = time.monotonic()
+    results = (await staff(SYNC, {"inputs": batch}))["syncSignatures"]
+    # The batch waited for "their" occurrence as for one not known yet: timing tells nothing.
+    assert time.monotonic() - started >= signing.settings.occurrence_wait_seconds
+    assert results[0]["signature"]["status"] == "DONE"
+    assert results[1]["error"]["code"] == "NOT_FOUND"
+    assert await signing.stored(occurrence_id=theirs.occurrence_id) == []
