@@ -47,12 +47,26 @@ class BatchHandler:
     handle: Callable[[Sequence[CloudEvent], UnitOfWork], Awaitable[None]]
 
 
+# PostgreSQL's answers that say "not now" rather than "not this": connection exceptions (08),
+# insufficient resources (53), a server shutting down, crashed or still starting (57P01–57P03;
+# asyncpg reports these at connect time without invalidating anything), and a serialization
+# failure or deadlock, which the same statement survives when tried again.
+_RETRYABLE_SQLSTATE_CLASSES = ("08", "53")
+_RETRYABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "40001", "40P01"})
+
+
 def is_infrastructure_failure(error: BaseException) -> bool:
     """True when the database or network failed, not the event: retry later, don't dead-letter."""
     if isinstance(error, OperationalError | InterfaceError):
         return True
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        state = getattr(error.orig, "sqlstate", None)
+        if isinstance(state, str) and (
+            state.startswith(_RETRYABLE_SQLSTATE_CLASSES) or state in _RETRYABLE_SQLSTATES
+        ):
+            return True
     return isinstance(error, OSError | ConnectionError | TimeoutError)
 
 

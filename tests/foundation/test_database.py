@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from libs.database import create_engine
+from libs.messaging.dispatcher import is_infrastructure_failure
 
 
 async def _terminate_sessions_of(url: str) -> int:
@@ -64,5 +65,37 @@ async def test_a_closed_pooled_connection_is_replaced_before_use_when_pre_ping_i
             # Without the check the first use of a dead connection fails: the check matters.
             with pytest.raises(DBAPIError):
                 await read()
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "retry"),
+    [
+        ("57P03", True),  # cannot connect now: the server is starting
+        ("57P01", True),  # admin shutdown: the server is stopping
+        ("53300", True),  # too many connections
+        ("08006", True),  # connection failure
+        ("40001", True),  # serialization failure
+        ("40P01", True),  # deadlock detected
+        ("23505", False),  # a unique violation is the event's own doing
+        ("22P02", False),  # invalid text representation
+    ],
+)
+async def test_a_database_that_says_not_now_is_retried_not_dead_lettered(
+    databases, sqlstate, retry
+):
+    """The error PostgreSQL itself raises with each SQLSTATE, as the consumers meet it."""
+    if databases.dialect != "postgresql":
+        pytest.skip("SQLSTATEs are PostgreSQL's")
+    url = await databases.create("states")
+    engine = create_engine(url)
+    raise_it = f"DO $$ BEGIN RAISE EXCEPTION 'said' USING ERRCODE = '{sqlstate}'; END $$"
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            async with engine.connect() as connection:
+                await connection.execute(text(raise_it))
+        assert not raised.value.connection_invalidated
+        assert is_infrastructure_failure(raised.value) is retry
     finally:
         await engine.dispose()
