@@ -160,12 +160,13 @@ def build_handlers(settings: AlarmsSettings) -> dict[str, Handler | BatchHandler
         cls = InterventionPaused if event.type == InterventionPaused.TYPE else InterventionEnded
         fact = decode_data(cls, event.data)
         # Interventions cancels the occurrences too; this only makes sure no check of a window
-        # still to come can fire between the pause and those cancellations arriving.
+        # still to come can fire between the pause and those cancellations arriving. Like
+        # interventions, it leaves a window in progress alone: it may be being performed now.
         await uow.session.execute(
             update(OccurrenceRow)
             .where(
                 OccurrenceRow.intervention_id == fact.intervention_id,
-                OccurrenceRow.window_end > fact.at,
+                OccurrenceRow.window_start > fact.at,
                 OccurrenceRow.check_due.is_not(None),
             )
             .values(cancelled_at=event.time, cancel_reason=cls.__name__, check_due=None)

@@ -300,13 +300,17 @@ async def test_replicas_sweeping_at_once_raise_one_missed_alarm(service, unit):
 
 
 async def test_pausing_an_intervention_drops_the_checks_of_windows_still_to_come(service, unit):
+    """As interventions cancels them: windows not started yet. One in progress may be being
+    performed right now, so it keeps its check (as it keeps its place on the worklist)."""
     from services.interventions.events import InterventionPaused
 
     now = service.clock.now()
     ended = unit.scheduled(now - timedelta(hours=2), minutes=30)
+    running = unit.scheduled(now - timedelta(minutes=10), minutes=30)
     coming = unit.scheduled(now + timedelta(minutes=5))
-    await service.publish(ended, coming)
+    await service.publish(ended, running, coming)
     await service.wait_for_alarms(ended.occurrence_id, 1)
+    await service.wait_until_known(running.occurrence_id)
     await service.wait_until_known(coming.occurrence_id)
     await service.publish(
         InterventionPaused(
@@ -323,6 +327,7 @@ async def test_pausing_an_intervention_drops_the_checks_of_windows_still_to_come
     advance_to(service.clock, coming.window_end + timedelta(minutes=1))
     await service.sweep()
     assert await service.alarms(coming.occurrence_id) == []
+    assert [a.kind for a in await service.alarms(running.occurrence_id)] == ["MISSED"]
     assert [a.kind for a in await service.alarms(ended.occurrence_id)] == ["MISSED"]
 
 
