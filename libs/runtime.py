@@ -129,6 +129,7 @@ class ServiceRuntime:
         )
         self._consumer: KafkaEventConsumer | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self.dead_tasks: list[str] = []
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(
@@ -185,13 +186,18 @@ class ServiceRuntime:
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(work, name=f"{self.definition.name}-{name}")
-        task.add_done_callback(self._report_crash)
+        self.watch(task)
         self._tasks.append(task)
 
-    @staticmethod
-    def _report_crash(task: asyncio.Task[None]) -> None:
+    def watch(self, task: asyncio.Task[None]) -> None:
+        """A loop the service cannot do without: if it dies, ``/healthz`` fails, so the
+        orchestrator restarts the process rather than leaving it up and doing nothing."""
+        task.add_done_callback(self._report_crash)
+
+    def _report_crash(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task died", task=task.get_name(), error=repr(task.exception()))
+            self.dead_tasks.append(task.get_name())
 
     async def stop(self) -> None:
         """Stop taking new events, let the relay finish its batch, then close connections."""

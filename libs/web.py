@@ -71,8 +71,12 @@ def create_service_app(
     app.add_middleware(_Correlate, service=name)
 
     @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": name}
+    async def healthz() -> JSONResponse:
+        if runtime.dead_tasks:
+            return JSONResponse(
+                {"status": "dead", "service": name, "tasks": runtime.dead_tasks}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "service": name})
 
     @app.get("/readyz")
     async def readyz() -> JSONResponse:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import IllegalStateError
 
 from libs.messaging.dispatcher import EventDispatcher
 from libs.messaging.envelope import CloudEvent, KafkaRecord, MalformedEvent, from_kafka
@@ -225,9 +227,15 @@ class KafkaEventConsumer:
             if self._stopping:
                 return False
             # Not the events' fault (database or broker away): read the fetch again later.
+            # A partition that moved to another member meanwhile (a rebalance: the commit
+            # fails with it unassigned) is that member's to read again from the last commit;
+            # seeking it here would raise and end this loop.
             log.exception("handling a batch failed; it will be redelivered")
+            assigned = self._consumer.assignment()
             for partition, messages in batches.items():
-                self._consumer.seek(partition, messages[0].offset)
+                if partition in assigned:
+                    with contextlib.suppress(IllegalStateError):
+                        self._consumer.seek(partition, messages[0].offset)
             return False
         return True
 

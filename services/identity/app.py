@@ -178,6 +178,8 @@ def create_app(
         await identity.start()
         tasks.append(asyncio.create_task(deps.mail.run(), name="identity-mail"))
         tasks.append(asyncio.create_task(prune_loop(), name="identity-prune"))
+        for task in tasks:
+            identity.runtime.watch(task)
 
     async def on_stop() -> None:
         deps.mail.stop()

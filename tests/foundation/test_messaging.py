@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
+from aiokafka import TopicPartition
 from sqlalchemy import select
 
 from libs.messaging.envelope import KafkaRecord, to_kafka
 from libs.messaging.fake import FakePublisher
-from libs.messaging.kafka import KafkaPublisher
+from libs.messaging.kafka import KafkaEventConsumer, KafkaPublisher, ensure_topics
 from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import ServiceSettings
 from tests.foundation.conftest import HANDLERS, INFRA, TOPIC, Counted, Poison, counters, metadata
@@ -208,3 +211,35 @@ async def test_relay_woken_by_commits_lingers_and_publishes_them_in_one_batch(
     finally:
         await runtime.stop()
     assert publisher.batches == [5]
+
+
+class DatabaseAway:
+    """A dispatcher whose database is unreachable: every batch fails, not by its events."""
+
+    async def dispatch(self, records: Sequence[KafkaRecord]) -> None:
+        raise ConnectionRefusedError("the database is restarting")
+
+
+async def test_a_batch_whose_partition_moved_to_another_member_does_not_end_the_consumer(
+    common_settings,
+):
+    """A rebalance while a batch was being handled: the commit fails with the partition no
+    longer this member's. Reading it again is the new owner's business (from the last commit);
+    this member must go on with the partitions it still has, not die seeking the lost one."""
+    consumer = KafkaEventConsumer(
+        bootstrap_servers=common_settings.kafka_bootstrap_servers,
+        group_id=f"moved-{uuid.uuid4().hex[:8]}",
+        topics=[TOPIC],
+        dispatcher=DatabaseAway(),  # type: ignore[arg-type]
+        fetch_max_wait_ms=100,
+    )
+    await ensure_topics(common_settings.kafka_bootstrap_servers, [TOPIC], partitions=1)
+    await consumer.start()
+    try:
+        lost = TopicPartition(f"{TOPIC}.elsewhere", 0)  # never assigned to this member
+        message = SimpleNamespace(
+            topic=lost.topic, key=b"k", value=b"{}", headers=(), partition=0, offset=7
+        )
+        assert await consumer._handle({lost: [message]}) is False
+    finally:
+        await consumer.stop()

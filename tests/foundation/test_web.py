@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 
 import strawberry
@@ -64,12 +66,25 @@ async def test_health_metrics_and_correlation_id_reaching_the_outbox(
         )
         anonymous = await http.post(f"{url}/graphql", json={"query": "{ ping }"})
         metrics = await http.get(f"{url}/metrics")
+
+        # A loop the service needs dies: the process is up but useless, and says so.
+        async def broken_loop() -> None:
+            raise RuntimeError("a bug in a loop")
+
+        loop_task = asyncio.create_task(broken_loop(), name="counting-loop")
+        runtime.watch(loop_task)
+        with contextlib.suppress(RuntimeError):
+            await loop_task
+        await asyncio.sleep(0)  # its done-callbacks run on the loop's next turn
+        dead = await http.get(f"{url}/healthz")
         async with runtime.sessions() as session:
             stored = (
                 await session.execute(select(INFRA.messaging.outbox.c.correlation_id))
             ).scalar_one()
 
     assert health.json() == {"status": "ok", "service": "counting"}
+    assert dead.status_code == 503
+    assert dead.json() == {"status": "dead", "service": "counting", "tasks": ["counting-loop"]}
     assert ready.json() == {"ready": True, "database": True, "broker": True}
     assert counted.json() == {"data": {"count": True}}
     assert counted.headers["x-request-id"] == "phone-7f3a"
