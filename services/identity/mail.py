@@ -36,7 +36,10 @@ __all__ = [
 
 log = get_logger(__name__)
 
-MAX_ATTEMPTS = 20
+# Kept trying for as long as an activation link lives (72 h): an SMTP outage over a weekend
+# delays the mail, it does not lose it. After that it is given up, with an error in the log
+# for an operator's alert (an expired link is of no use, and the role e-mails are old news).
+KEEP_TRYING = timedelta(days=3)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,7 +159,7 @@ class MailSender:
                 select(MailRow)
                 .where(
                     MailRow.sent_at.is_(None),
-                    MailRow.attempts < MAX_ATTEMPTS,
+                    MailRow.created_at > self._clock.now() - KEEP_TRYING,
                     MailRow.next_attempt_at <= self._clock.now(),
                 )
                 .order_by(MailRow.created_at)
@@ -168,13 +171,10 @@ class MailSender:
             for row in rows:
                 try:
                     await self._send(row)
-                except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-                    row.attempts += 1
-                    # Back off: 5 s, 10 s, 20 s ... up to an hour between attempts.
-                    delay = min(5 * 2 ** (row.attempts - 1), 3600)
-                    row.next_attempt_at = self._clock.now() + timedelta(seconds=delay)
-                    row.last_error = type(error).__name__
-                    log.warning("e-mail not sent", mail_id=row.id, attempts=row.attempts)
+                except Exception as error:
+                    # Any failure is this mail's alone: the batch's other mails went out and
+                    # are marked sent with it (a rollback would send them again every pass).
+                    self._back_off(row, error)
                     continue
                 await session.execute(
                     update(MailRow)
@@ -184,6 +184,17 @@ class MailSender:
                 log.info("e-mail sent", mail_id=row.id)
                 sent += 1
         return sent
+
+    def _back_off(self, row: MailRow, error: Exception) -> None:
+        row.attempts += 1
+        # 5 s, 10 s, 20 s ... up to an hour between attempts.
+        delay = timedelta(seconds=min(5 * 2 ** (row.attempts - 1), 3600))
+        row.next_attempt_at = self._clock.now() + delay
+        row.last_error = type(error).__name__
+        if row.next_attempt_at >= row.created_at + KEEP_TRYING:
+            log.error("e-mail given up", mail_id=row.id, attempts=row.attempts)
+        else:
+            log.warning("e-mail not sent", mail_id=row.id, attempts=row.attempts)
 
     async def _send(self, row: MailRow) -> None:
         message = EmailMessage()

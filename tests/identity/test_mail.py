@@ -51,3 +51,36 @@ async def test_mail_queued_while_smtp_is_down_is_sent_when_it_is_back(stack):
         row = await session.scalar(select(MailRow).where(MailRow.recipient == "kim@example.se"))
     assert row.sent_at is not None
     assert row.body == "", "a sent body (it may hold an activation token) is not kept"
+
+
+async def test_one_mail_that_cannot_go_out_holds_up_no_other_and_is_given_up_after_three_days(
+    stack,
+):
+    stack.identity.deps.mail.stop()
+    clock = FakeClock(datetime.now(UTC))
+    async with stack.identity.deps.sessions() as session, session.begin():
+        # An address that cannot become a header (a line break): not an SMTP error at all.
+        for recipient in ("bad@example.se\nBcc: x@example.se", "lena@example.se"):
+            await queue_mail(
+                session, Mail(recipient=recipient, subject="Roll", body="Hej"), now=clock.now()
+            )
+    working = sender(stack, port=stack.mail.port, clock=clock)
+    assert await working.send_pending() == 1
+    [granted] = await stack.mails_to("lena@example.se")
+    assert granted["Subject"] == "Roll"
+    assert await working.send_pending() == 0, "the good one is not sent again"
+    async with stack.identity.deps.sessions() as session:
+        bad = await session.scalar(select(MailRow).where(MailRow.recipient.startswith("bad@")))
+    assert (bad.sent_at, bad.attempts, bad.last_error) == (None, 1, "ValueError")
+
+    # Tried again with back-off for as long as an activation link lives, then left.
+    clock.advance(timedelta(days=3) - timedelta(minutes=1))
+    assert await working.send_pending() == 0
+    async with stack.identity.deps.sessions() as session:
+        tried = await session.scalar(select(MailRow.attempts).where(MailRow.id == bad.id))
+    assert tried == 2
+    clock.advance(timedelta(minutes=2))
+    assert await working.send_pending() == 0
+    async with stack.identity.deps.sessions() as session:
+        left = await session.scalar(select(MailRow.attempts).where(MailRow.id == bad.id))
+    assert left == 2
