@@ -21,6 +21,7 @@ the local date they start on.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -148,6 +149,13 @@ _HH_MM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # The window start fixes the time of day, so rules may only pick days.
 _FORBIDDEN_PARTS = ("DTSTART", "BYHOUR", "BYMINUTE", "BYSECOND", "RDATE", "EXDATE")
 _DAY_OR_LONGER = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+_RRULE_PARTS = frozenset(
+    {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "WKST"}
+)
+MAX_RRULE_LENGTH = 500  # the column's
+MAX_INTERVAL = 99
+_PROBE_FROM = datetime(2000, 1, 1)
+_PROBE_SPAN = timedelta(days=8 * 366)  # two leap years at least: 29 February comes up
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,12 @@ def parse_schedule(*, rrule_text: str | None, window_start: str, window_minutes:
 
 
 def _check_rrule(text: str) -> None:
+    """A rule the scheduler can expand: day-choosing parts only, in range, and falling on some
+    day. Checked here, once, because dateutil accepts rules it then cannot expand: INTERVAL=0
+    never advances (the scheduler's loop, and with it the service, would hang), BYDAY=+9MO
+    fails only when expanded, and February the 30th scans every year up to 9999 in vain."""
+    if len(text) > MAX_RRULE_LENGTH:
+        raise InvalidSchedule(f"the RRULE may be at most {MAX_RRULE_LENGTH} characters")
     parts = {
         part.partition("=")[0].strip().upper(): part.partition("=")[2].strip().upper()
         for part in text.split(";")
@@ -190,14 +204,46 @@ def _check_rrule(text: str) -> None:
         raise InvalidSchedule(
             "the RRULE may only choose days: DTSTART, BYHOUR, BYMINUTE, BYSECOND are not allowed"
         )
+    if unknown := sorted(parts.keys() - _RRULE_PARTS):
+        raise InvalidSchedule(
+            f"the RRULE may use {', '.join(sorted(_RRULE_PARTS))}; not {', '.join(unknown)}"
+        )
     if parts.get("FREQ") not in _DAY_OR_LONGER:
         raise InvalidSchedule("the RRULE needs FREQ=DAILY, WEEKLY, MONTHLY or YEARLY")
+    _numbers(parts, "INTERVAL", 1, MAX_INTERVAL)
+    _numbers(parts, "COUNT", 1, 10_000)
+    months = _numbers(parts, "BYMONTH", 1, 12) or list(range(1, 13))
+    days = _numbers(parts, "BYMONTHDAY", -31, 31, zero=False)
+    _numbers(parts, "BYSETPOS", -366, 366, zero=False)
+    # A leap year's month lengths: 29 February is a day the rule may fall on.
+    if days and not any(abs(d) <= monthrange(2000, m)[1] for m in months for d in days):
+        raise InvalidSchedule("the RRULE's BYMONTH and BYMONTHDAY name no day that exists")
     try:
-        rule = rrulestr(text, dtstart=datetime(2000, 1, 1))
-    except (ValueError, TypeError) as error:
+        rule = rrulestr(text, dtstart=_PROBE_FROM)
+        if not isinstance(rule, rrule):
+            raise InvalidSchedule("exactly one RRULE is expected")
+        # Expanded over a few years, bounded, as the scheduler will expand it.
+        first = next(iter(rule.replace(until=_PROBE_FROM + _PROBE_SPAN, count=None)), None)
+    except (ValueError, TypeError, IndexError, OverflowError) as error:
         raise InvalidSchedule(f"not a valid RFC 5545 RRULE: {error}") from None
-    if not isinstance(rule, rrule):
-        raise InvalidSchedule("exactly one RRULE is expected")
+    if first is None:
+        raise InvalidSchedule("the RRULE falls on no day")
+
+
+def _numbers(
+    parts: dict[str, str], name: str, low: int, high: int, *, zero: bool = True
+) -> list[int]:
+    """The whole numbers of a comma-separated part, each checked to lie in ``low..high``."""
+    if name not in parts:
+        return []
+    try:
+        values = [int(value) for value in parts[name].split(",")]
+    except ValueError:
+        raise InvalidSchedule(f"{name} must be whole numbers") from None
+    if any(not low <= value <= high or (value == 0 and not zero) for value in values):
+        nonzero = ", not 0" if not zero else ""
+        raise InvalidSchedule(f"{name} must lie between {low} and {high}{nonzero}")
+    return values
 
 
 def check_validity(valid_from: date, valid_to: date | None) -> None:

@@ -45,6 +45,7 @@ def intervention_input(tenant: str, **changes) -> dict:
 BAD_INTERVENTIONS = [
     ({"schedule": {"rrule": "FREQ=NEVER"}}, "BAD_USER_INPUT"),
     ({"schedule": {"rrule": "FREQ=DAILY;BYDAY=XX"}}, "BAD_USER_INPUT"),
+    ({"schedule": {"rrule": "FREQ=DAILY;INTERVAL=0"}}, "BAD_USER_INPUT"),
     ({"schedule": {"windowMinutes": 0}}, "BAD_USER_INPUT"),
     ({"schedule": {"windowMinutes": 1440}}, "BAD_USER_INPUT"),
     ({"schedule": {"windowStart": "25:00"}}, "BAD_USER_INPUT"),

@@ -102,11 +102,37 @@ def test_interval_counts_from_valid_from():
         ("FREQ=DAILY", "08:00", 0),
         ("FREQ=DAILY", "08:00", 1440),
         ("FREQ=DAILY", "08:00", -5),
+        # Rules dateutil parses but cannot expand, or that fall on no day.
+        ("FREQ=DAILY;INTERVAL=0", "08:00", 30),  # never advances: the scheduler would hang
+        ("FREQ=DAILY;INTERVAL=-1", "08:00", 30),
+        ("FREQ=MONTHLY;BYDAY=+9MO", "08:00", 30),
+        ("FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30", "08:00", 30),
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "08:00", 30),  # dateutil would make it daily
+        ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6", "08:00", 30),
+        ("FREQ=YEARLY;BYYEARDAY=400", "08:00", 30),
+        ("FREQ=DAILY;COUNT=0", "08:00", 30),
+        ("FREQ=DAILY;INTERVAL=x", "08:00", 30),
+        ("FREQ=WEEKLY;BYDAY=" + ",".join(["MO"] * 200), "08:00", 30),  # longer than stored
     ],
 )
 def test_unusable_schedules_are_refused(rule, start, minutes):
     with pytest.raises(domain.InvalidSchedule):
         domain.parse_schedule(rrule_text=rule, window_start=start, window_minutes=minutes)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH",
+        "FREQ=MONTHLY;BYMONTHDAY=-1",
+        "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=DAILY;COUNT=10",
+        "FREQ=WEEKLY;WKST=MO;BYDAY=SA,SU;UNTIL=20301231",
+    ],
+)
+def test_day_choosing_rules_of_care_plans_are_accepted(rule):
+    assert domain.parse_schedule(rrule_text=rule, window_start="08:00", window_minutes=30)
 
 
 def test_default_rule_is_daily_and_longest_window_is_a_minute_short_of_a_day():
