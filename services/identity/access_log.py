@@ -102,7 +102,20 @@ def _readable_units(principal: Principal) -> frozenset[str] | None:
     return units
 
 
+def _instant(value: datetime, field: str) -> None:
+    # GraphQL's DateTime also takes "2026-05-01" or a time without an offset, which names no
+    # instant; and a year at the calendar's edge overflows when converted to UTC.
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(
+            f"'{field}' needs a UTC offset, e.g. 2026-05-01T00:00:00+02:00", field=field
+        )
+    if not 1900 <= value.year <= 2200:
+        raise InvalidInput(f"'{field}' must lie between the years 1900 and 2200", field=field)
+
+
 def _period(since: datetime, until: datetime) -> None:
+    _instant(since, "from")
+    _instant(until, "to")
     if until <= since:
         raise InvalidInput("'to' must be after 'from'", field="to")
 
@@ -111,6 +124,9 @@ async def read_access_log(
     *, sessions: SessionFactory, principal: Principal, query: AccessLogFilter
 ) -> list[AccessLogRow]:
     units = _readable_units(principal)
+    for value, field in ((query.since, "from"), (query.until, "to")):
+        if value is not None:
+            _instant(value, field)
     statement = select(AccessLogRow)
     if units is not None:
         statement = statement.where(AccessLogRow.unit_id.in_(units))

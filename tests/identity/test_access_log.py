@@ -174,6 +174,14 @@ async def test_spot_check_sample_and_review_record(stack):
         "i": {"unitId": stack.unit_id, "from": period["to"], "to": period["f"], "findings": "x"}
     }
     assert await error_code(manager(REVIEW, backwards)) == "BAD_USER_INPUT"
+    # GraphQL's DateTime takes a date or a time without an offset, which name no instant, and
+    # years that overflow when converted to UTC: each is the caller's mistake, said so.
+    for f in ("2026-05-01", "2026-05-01T00:00:00", "0001-01-01T00:00:00+01:00"):
+        not_instant = {"i": {**backwards["i"], "from": f, "to": period["to"]}}
+        assert await error_code(manager(REVIEW, not_instant)) == "BAD_USER_INPUT", f
+        sample = {"unit": stack.unit_id, "f": f, "to": period["to"]}
+        assert await error_code(manager(SAMPLE, sample)) == "BAD_USER_INPUT", f
+        assert await error_code(manager(LOG, {"f": f})) == "BAD_USER_INPUT", f
     async with stack.identity.deps.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(LogReviewRow)) == 1
 
