@@ -95,7 +95,31 @@ class _RequestBaseline(_ErrorCodes):
         context.pre_execution_errors = _validate(
             context.schema._schema, context.graphql_document, context.validation_rules
         )
+        if not context.pre_execution_errors and (
+            _NUL_ESCAPE in (context.query or "") or _holds_nul(context.variables)
+        ):
+            context.pre_execution_errors = [
+                GraphQLError(
+                    "text may not contain the NUL character (U+0000)",
+                    extensions={"code": "BAD_USER_INPUT"},
+                )
+            ]
         yield
+
+
+# PostgreSQL refuses NUL in text, so a string holding one would fail only at the database, as
+# an internal error. graphql-core refuses a raw NUL in the document; its escape is looked for.
+_NUL_ESCAPE = "\\u0000"
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def build_schema(

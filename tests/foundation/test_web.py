@@ -65,6 +65,18 @@ async def test_health_metrics_and_correlation_id_reaching_the_outbox(
             headers={"x-request-id": "phone-7f3a"},
         )
         anonymous = await http.post(f"{url}/graphql", json={"query": "{ ping }"})
+        # PostgreSQL cannot store a NUL character: refused as the caller's mistake, changing
+        # nothing (it reached the database and came back as an internal error).
+        nul_refusals = [
+            await http.post(f"{url}/graphql", json=body)
+            for body in (
+                {
+                    "query": "mutation($c: String!) { count(counterId: $c) }",
+                    "variables": {"c": "c\x00"},
+                },
+                {"query": 'mutation { count(counterId: "c\\u0000") }'},
+            )
+        ]
         metrics = await http.get(f"{url}/metrics")
 
         # A loop the service needs dies: the process is up but useless, and says so.
@@ -89,6 +101,8 @@ async def test_health_metrics_and_correlation_id_reaching_the_outbox(
     assert counted.json() == {"data": {"count": True}}
     assert counted.headers["x-request-id"] == "phone-7f3a"
     assert len(anonymous.headers["x-request-id"]) == 32  # one is made when none is given
+    for refused in nul_refusals:
+        assert [e["extensions"]["code"] for e in refused.json()["errors"]] == ["BAD_USER_INPUT"]
     assert stored == "phone-7f3a"
     assert 'signa_http_request_seconds_count{path="/graphql",service="counting",status="200"}' in (
         metrics.text
