@@ -1,9 +1,12 @@
 """The outbox relay: publishes committed outbox rows to the broker and marks them published.
 
-Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on Postgres, so several replicas can run a
-relay on one table without publishing a row twice in the normal case. A relay killed between
-the broker's acknowledgement and the mark publishes that batch again on restart: delivery is
-at-least-once and the consumers' inbox makes the effect single.
+Replicas each run a relay on the one table, but on PostgreSQL only one publishes at a time: a
+batch is claimed under a transaction-scoped advisory lock, and a relay that cannot take it
+leaves the work to the one that has it. Claiming rows with ``SKIP LOCKED`` alone let a second
+relay publish an event while the first was still sending an older one for the same key (a
+cancellation overtaking its occurrence's scheduling), and consumers rely on a key's order.
+A relay killed between the broker's acknowledgement and the mark publishes that batch again on
+restart: delivery is at-least-once and the consumers' inbox makes the effect single.
 
 Woken by a commit, the relay lingers a moment (20 ms by default) before it claims rows, as a
 Kafka producer's ``linger.ms`` does: a claim, a publish and a mark cost about the same for one
@@ -16,11 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from libs.database import SessionFactory, dialect_name, session_scope
 from libs.messaging.envelope import CloudEvent, KafkaRecord, to_kafka
@@ -61,6 +65,9 @@ class OutboxRelay:
         self._keep_published = keep_published
         self._wakeup = asyncio.Event()
         self._stopping = False
+        # One lock per outbox (services have databases of their own; the name keeps apart
+        # services sharing one). A signed 64-bit number, as PostgreSQL's advisory locks take.
+        self._lock_key = zlib.crc32(f"signa-outbox-relay:{service}".encode())
 
     def wake(self) -> None:
         """Called after a commit that emitted events, so they go out without waiting a poll."""
@@ -77,7 +84,10 @@ class OutboxRelay:
                 .limit(self._batch_size)
             )
             if dialect_name(session) == "postgresql":
-                query = query.with_for_update(skip_locked=True)
+                taken = await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
+                if not taken:
+                    return 0  # another replica's relay is publishing: it takes these too
+                query = query.with_for_update()
             rows = (await session.execute(query)).mappings().all()
             if not rows:
                 return 0

@@ -11,12 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from aiokafka import TopicPartition
 from sqlalchemy import select
 
 from libs.messaging.envelope import KafkaRecord, to_kafka
 from libs.messaging.fake import FakePublisher
 from libs.messaging.kafka import KafkaEventConsumer, KafkaPublisher, ensure_topics
+from libs.messaging.relay import OutboxRelay
 from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import ServiceSettings
 from tests.foundation.conftest import HANDLERS, INFRA, TOPIC, Counted, Poison, counters, metadata
@@ -243,3 +245,53 @@ async def test_a_batch_whose_partition_moved_to_another_member_does_not_end_the_
         assert await consumer._handle({lost: [message]}) is False
     finally:
         await consumer.stop()
+
+
+class HeldPublisher(FakePublisher):
+    """A broker that takes its time acknowledging, until the test lets it go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def publish(self, records: Sequence[KafkaRecord]) -> None:
+        self.sending.set()
+        await self.release.wait()
+        await super().publish(records)
+
+
+async def test_one_relay_publishes_at_a_time_so_a_keys_events_keep_their_order(
+    databases, counting_db, common_settings
+):
+    """Two replicas' relays on one outbox: while one is still sending, the other must not
+    publish the events committed after it (the same key's later event would overtake)."""
+    if databases.dialect != "postgresql":
+        pytest.skip("one process per SQLite file: no second relay")
+    settings = ServiceSettings(database_url=counting_db, port=1, common=common_settings)
+    runtime = ServiceRuntime(definition=PRODUCER, settings=settings, publisher=FakePublisher())
+    slow, fast = HeldPublisher(), FakePublisher()
+    relays = [
+        OutboxRelay(
+            service="counting", sessions=runtime.sessions, tables=INFRA.messaging, publisher=p
+        )
+        for p in (slow, fast)
+    ]
+    try:
+        async with runtime.unit_of_work() as uow:
+            await uow.emit(Counted(counter_id="k", amount=1))
+            await uow.commit()
+        first = asyncio.create_task(relays[0].publish_pending())
+        await asyncio.wait_for(slow.sending.wait(), 5)
+        async with runtime.unit_of_work() as uow:
+            await uow.emit(Counted(counter_id="k", amount=2))
+            await uow.commit()
+        assert await relays[1].publish_pending() == 0
+        assert fast.records == []
+        slow.release.set()
+        assert await first == 1
+        assert await relays[1].publish_pending() == 1
+        amounts = [e.data["amount"] for e in slow.events() + fast.events()]
+        assert amounts == [1, 2]
+    finally:
+        await runtime.engine.dispose()
