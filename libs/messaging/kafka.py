@@ -173,6 +173,7 @@ class KafkaEventConsumer:
     ) -> None:
         self._dispatcher = dispatcher
         self._max_records = max_records
+        self._topics = list(topics)
         self._consumer = AIOKafkaConsumer(
             *topics,
             bootstrap_servers=bootstrap_servers,
@@ -190,6 +191,26 @@ class KafkaEventConsumer:
     async def stop(self) -> None:
         self._stopping = True
         await self._consumer.stop()
+
+    async def end_offsets(self) -> dict[TopicPartition, int]:
+        """Where each partition of the consumed topics ends now (all partitions, not only
+        this member's: replicas share the group)."""
+        await self._consumer.topics()  # fresh metadata: the partitions of every topic
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in self._topics
+            for partition in self._consumer.partitions_for_topic(topic) or ()
+        ]
+        ends: dict[TopicPartition, int] = await self._consumer.end_offsets(partitions)
+        return ends
+
+    async def group_reached(self, marks: dict[TopicPartition, int]) -> bool:
+        """Whether the group, whichever member, has handled and committed everything before
+        ``marks``."""
+        for partition, end in marks.items():
+            if (await self._consumer.committed(partition) or 0) < end:
+                return False
+        return True
 
     async def run(self) -> None:
         backoff = 0.5

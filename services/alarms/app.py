@@ -64,7 +64,13 @@ def create_app(
         publisher=publisher,
     )
     feed = AlarmFeed(sessions=runtime.sessions, queue_size=settings.live_queue_size)
-    sweeper = Sweeper(units_of_work=runtime.unit_of_work, settings=settings)
+    sweeper = Sweeper(
+        units_of_work=runtime.unit_of_work,
+        settings=settings,
+        before_first_sweep=functools.partial(
+            runtime.caught_up, within=settings.catch_up_wait_seconds
+        ),
+    )
 
     async def start_feed() -> None:
         await feed.start(bootstrap_servers=settings.common.kafka_bootstrap_servers)

@@ -23,6 +23,9 @@ class AlarmsSettings(ServiceSettings):
     # raised within 5 s of the window's end, so keep this well below that.
     sweep_interval_seconds: float = Field(default=1.0, gt=0, le=5)
     sweep_batch_size: int = Field(default=1000, ge=1, le=20_000)
+    # On start, the first sweep waits (at most this long) until the events that arrived while
+    # the service was down are handled: signatures among them keep their windows from MISSED.
+    catch_up_wait_seconds: float = Field(default=60, ge=0, le=3600)
     overdue_after_days: float = Field(default=7, gt=0, le=365)
     ivo_report_within_days: int = Field(default=14, ge=0, le=90)
     # Events a slow live subscriber may lag behind before it is disconnected.

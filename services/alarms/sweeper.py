@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 from libs.messaging.unit_of_work import UnitOfWorkFactory
 from libs.observability import get_logger
@@ -22,9 +23,16 @@ log = get_logger(__name__)
 
 
 class Sweeper:
-    def __init__(self, *, units_of_work: UnitOfWorkFactory, settings: AlarmsSettings) -> None:
+    def __init__(
+        self,
+        *,
+        units_of_work: UnitOfWorkFactory,
+        settings: AlarmsSettings,
+        before_first_sweep: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self._units_of_work = units_of_work
         self._settings = settings
+        self._before_first_sweep = before_first_sweep
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -45,6 +53,10 @@ class Sweeper:
         return handled
 
     async def _run(self) -> None:
+        if self._before_first_sweep is not None:
+            # A window signed in time while the service was down is unsigned here until the
+            # signature's event is read: judged before that, it would be a false MISSED.
+            await self._before_first_sweep()
         while True:
             try:
                 await self.sweep_once()
