@@ -127,15 +127,16 @@ async def log_in(*, deps: Deps, username: str, password: str, address: str) -> A
         if waits:
             raise LockedOut(retry_after=max(waits))
         user = await repository.get_user_by_username(session, username.strip().lower())
+    # The attempt counts against the account before the password is checked, under the
+    # row's lock: guesses sent in parallel all read "not locked" otherwise, and every one
+    # of them would be checked (and one right guess let in) past the lock-out. A success
+    # clears the count below.
+    await _record_failure(deps, updates={account_key: account_policy}, refuse_locked=True)
     # The hash is checked whatever we found (a dummy hash for nobody), so an unknown user
     # costs the same time as a wrong password.
     verification = await deps.hasher.verify(user.password_hash if user else None, password)
     if user is None or not verification.matched or not user.active:
-        await _record_failure(
-            deps,
-            now=now,
-            updates={account_key: account_policy, address_key: address_policy},
-        )
+        await _record_failure(deps, updates={address_key: address_policy})
         raise InvalidCredentials()
     rehashed = await deps.hasher.hash(password) if verification.needs_rehash else None
     async with deps.sessions() as session, session.begin():
@@ -149,7 +150,11 @@ async def log_in(*, deps: Deps, username: str, password: str, address: str) -> A
         return await issue_session(session, deps=deps, user_id=user.id)
 
 
-async def _record_failure(deps: Deps, *, now: datetime, updates: dict[str, ThrottlePolicy]) -> None:
+async def _record_failure(
+    deps: Deps, *, updates: dict[str, ThrottlePolicy], refuse_locked: bool = False
+) -> None:
+    """Count a failure for each key; with ``refuse_locked``, count nothing and raise
+    `LockedOut` if a key is locked already (the check and the count under one lock)."""
     async with deps.sessions() as session, session.begin():
         # Rows are created first without a count (ignoring ones that exist), so concurrent
         # first failures never collide and the row lock below serialises the counting.
@@ -164,10 +169,14 @@ async def _record_failure(deps: Deps, *, now: datetime, updates: dict[str, Throt
                 .with_for_update()
             )
         ).scalars()
+        # The time once the lock is held: a parallel attempt may have counted a moment ago,
+        # later than when this request began.
+        now = deps.clock.now()
         for row in rows:
-            after = updates[row.key].after_failure(
-                ThrottleState(row.failures, row.last_failure), now=now
-            )
+            policy, state = updates[row.key], ThrottleState(row.failures, row.last_failure)
+            if refuse_locked and (wait := policy.retry_after(state, now=now)) is not None:
+                raise LockedOut(retry_after=wait)
+            after = policy.after_failure(state, now=now)
             row.failures = after.failures
             row.last_failure = after.last_failure
 

@@ -7,6 +7,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from services.identity.tables import LoginThrottleRow, RoleOrderRow
+from tests.identity.conftest import login_error
 from tests.support.graphql import GraphQLError
 
 ORDER = "mutation($i: OrderRoleInput!) { orderRole(input: $i) { id } }"
@@ -59,3 +60,22 @@ async def test_simultaneous_failed_log_ins_are_all_counted_without_errors(stack)
             select(LoginThrottleRow.failures).where(LoginThrottleRow.key == "account:ny-gissning")
         )
     assert failures == count
+
+
+async def test_guesses_sent_in_parallel_are_not_checked_past_the_lock_out(stack):
+    """Each attempt counts against the account before its password is checked, under the
+    row's lock: of many guesses sent at once (from many addresses), only the free attempts
+    are checked and the rest are refused as locked out. Checked, one of them could have been
+    the right password and let in past the lock-out."""
+    free = stack.settings.login_free_attempts_per_account
+    guesses = (
+        login_error(stack, "anna", "fel lösenord", address=f"10.1.0.{n}") for n in range(3 * free)
+    )
+    errors = await asyncio.gather(*guesses)
+    reasons = [error["extensions"].get("reason", "CHECKED") for error in errors if error]
+    assert sorted(reasons) == ["CHECKED"] * free + ["LOCKED_OUT"] * (2 * free)
+    async with stack.identity.deps.sessions() as session:
+        failures = await session.scalar(
+            select(LoginThrottleRow.failures).where(LoginThrottleRow.key == "account:anna")
+        )
+    assert failures == free
