@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { Store, useRateLimiter, type Identity } from '@envelop/rate-limiter';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { maskError as yogaMaskError } from 'graphql-yoga';
 import { fileURLToPath } from 'node:url';
 
 const env = process.env;
@@ -36,7 +37,7 @@ const corsOrigins = (env.SIGNA_CORS_ORIGINS || '')
 // (the one our own proxy appended).
 const trustProxy = env.SIGNA_TRUST_PROXY === '1' || env.SIGNA_TRUST_PROXY === 'true';
 const loginRateMax = intEnv('SIGNA_LOGIN_RATE_LIMIT', 10); // attempts per window per client IP
-const loginRateWindowMs = intEnv('SIGNA_LOGIN_RATE_WINDOW_MS', 60_000);
+const loginRateWindowMs = intEnv('SIGNA_LOGIN_RATE_WINDOW_MS', 60_000, 1000); // 0 would turn it off
 // How long an idle client connection is kept open: longer than a load balancer or ingress in
 // front keeps its own (60 s is their usual default), so that they, not the gateway, close it.
 // Node's default of 5 s races them: a request sent as the gateway closes fails (a 502 to the phone).
@@ -46,10 +47,20 @@ const keepAliveMs = intEnv('SIGNA_HTTP_KEEP_ALIVE_SECONDS', 75, 10, 3600) * 1000
 // Default: gateway/supergraph.graphql next to this file, whatever the cwd.
 const supergraphPath = env.SIGNA_SUPERGRAPH || fileURLToPath(new URL('./supergraph.graphql', import.meta.url));
 
+// A setting with a default for development only: in production a default would stand in
+// for the real value unnoticed (a gateway checking tokens against a key set it cannot reach
+// refuses every signed-in request), so it must be given.
+function productionSetting(name: string, developmentDefault: string): string {
+  const value = env[name];
+  if (value) return value;
+  if (production) throw new Error(`${name} must be set when SIGNA_PRODUCTION is on`);
+  return developmentDefault;
+}
+
 // The same issuer, audience and key set the services verify against (see libs/settings.py).
-const jwksUrl = env.SIGNA_JWKS_URL || 'http://127.0.0.1:8101/.well-known/jwks.json';
-const jwtIssuer = env.SIGNA_JWT_ISSUER || 'https://signa.local/identity';
-const jwtAudience = env.SIGNA_JWT_AUDIENCE || 'signa';
+const jwksUrl = productionSetting('SIGNA_JWKS_URL', 'http://127.0.0.1:8101/.well-known/jwks.json');
+const jwtIssuer = productionSetting('SIGNA_JWT_ISSUER', 'https://signa.local/identity');
+const jwtAudience = productionSetting('SIGNA_JWT_AUDIENCE', 'signa');
 
 const REMEMBERED_TOKENS = 10_000;
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -340,6 +351,25 @@ function loadSupergraph(ctx: { log: { warn(attrs: object, msg: string): void } }
   }
 }
 
+/**
+ * A failed subgraph request (unreachable, reset, an answer that is not JSON) becomes an error
+ * whose extensions carry that request, its variables included (a login's password, a sign's
+ * note, a refresh token), and the response. Yoga logs the original of every error it masks,
+ * whole: these are taken off first, so the log keeps what failed and where, not the data.
+ */
+function withoutSubgraphExchanges(error: unknown): void {
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 8; depth++) {
+    const extensions = (current as { extensions?: Record<string, unknown> }).extensions;
+    if (extensions && typeof extensions === 'object' && !Object.isFrozen(extensions)) {
+      delete extensions.request;
+      delete extensions.response;
+    }
+    const next = current as { originalError?: unknown; cause?: unknown };
+    current = next.originalError ?? next.cause;
+  }
+}
+
 export const gatewayConfig = defineConfig({
   supergraph: loadSupergraph,
   // Hive Router's query planner (Rust, a native addon in the npm package) and its executor
@@ -364,6 +394,13 @@ export const gatewayConfig = defineConfig({
 
   // No CORS headers unless origins are configured (same-origin only).
   cors: corsOrigins.length ? { origin: corsOrigins, credentials: true, exposedHeaders: ['x-request-id'] } : false,
+
+  maskedErrors: {
+    maskError: (error, message, isDev) => {
+      withoutSubgraphExchanges(error);
+      return yogaMaskError(error, message, isDev);
+    },
+  },
 
   graphiql: !production,
   landingPage: !production,

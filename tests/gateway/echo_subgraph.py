@@ -7,7 +7,8 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 
@@ -78,10 +79,23 @@ schema = strawberry.federation.Schema(
 )
 
 
+BROKEN_SUBGRAPH = "answer-as-a-broken-proxy"
+
+
 def create_app(jwks: dict[str, Any]) -> FastAPI:
     """The subgraph, plus the key set the gateway checks tokens against."""
     app = FastAPI()
     app.state.slow_started = asyncio.Event()
+
+    @app.middleware("http")
+    async def broken_for_some(request: Request, call_next: Any) -> Response:
+        # A subgraph failing as a proxy in front of it would (an HTML 502): any request whose
+        # body names BROKEN_SUBGRAPH gets it.
+        if BROKEN_SUBGRAPH.encode() in await request.body():
+            return PlainTextResponse("<html>502 Bad Gateway</html>", status_code=502)
+        response: Response = await call_next(request)
+        return response
+
     app.include_router(GraphQLRouter(schema), prefix="/graphql")
 
     @app.get("/.well-known/jwks.json")

@@ -21,7 +21,7 @@ from libs.auth.issuer import jwks_document
 from libs.devstack.broker import find_free_port
 from libs.devstack.processes import ChildProcess, spawn
 from services.cli import GATEWAY_DIR
-from tests.gateway.echo_subgraph import create_app, schema
+from tests.gateway.echo_subgraph import BROKEN_SUBGRAPH, create_app, schema
 from tests.support.graphql import GraphQLClient, next_payload, subscription
 from tests.support.servers import serve
 from tests.support.tokens import AUDIENCE, ISSUER, TestTokens
@@ -227,3 +227,46 @@ async def test_a_stopping_gateway_answers_the_requests_it_has_first(tmp_path, ht
     assert response.json() == {"data": {"slow": "done"}}
     assert exit_code == 0
     assert time.monotonic() - stopped_at < 10  # it did not wait out the whole drain window
+
+
+async def test_a_failing_subgraph_leaves_no_variables_in_the_gateways_log(tmp_path, http, tokens):
+    """A transport error carries the subgraph request (a login's password, a sign's note) and
+    the gateway logs the error it masks; the log must keep the error, not the request."""
+    secret = f"{BROKEN_SUBGRAPH}-kaffe-och-bulle-2026"
+    async with gateway_for_echo(tmp_path, tokens, production=True) as gateway:
+        login = "mutation($u: String!) { login(username: $u) }"
+        answer = await http.post(gateway.url, json={"query": login, "variables": {"u": secret}})
+    log = (tmp_path / "logs/gateway.log").read_text()
+    assert answer.json()["errors"], answer.text
+    assert secret not in answer.text
+    assert "kaffe-och-bulle" not in log, log[-2000:]
+    assert "Unexpected error" in answer.text or "502" in log  # the failure itself was seen
+
+
+async def test_a_production_gateway_without_its_token_settings_refuses_to_start(tmp_path):
+    """The development defaults (a key set on 127.0.0.1) would refuse every signed-in
+    request in a container, with nothing saying why: production must be told."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SIGNA_JWKS_URL", "SIGNA_JWT_ISSUER", "SIGNA_JWT_AUDIENCE"}
+    }
+    started = await asyncio.to_thread(
+        subprocess.run,
+        [
+            str(GATEWAY_DIR / "node_modules/.bin/hive-gateway"),
+            "supergraph",
+            "-c",
+            str(GATEWAY_DIR / "gateway.config.ts"),
+        ],
+        env={
+            **env,
+            "SIGNA_PRODUCTION": "1",
+            "SIGNA_SUPERGRAPH": str(GATEWAY_DIR / "supergraph.graphql"),
+            "SIGNA_GATEWAY_PORT": str(find_free_port()),
+        },
+        capture_output=True,
+        timeout=60,
+    )
+    assert started.returncode != 0
+    assert b"SIGNA_JWKS_URL must be set" in started.stdout + started.stderr
