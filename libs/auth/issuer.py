@@ -7,6 +7,7 @@ tokens the services accept (and tampered ones they must refuse).
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,8 +71,9 @@ class TokenIssuer:
             **principal.to_claims(),
             "iss": self._issuer,
             "aud": self._audience,
-            # Sub-second iat: a token issued right after a revocation must not look older than it.
-            "iat": round(now.timestamp(), 3),
+            # Sub-second iat: a token issued right after a revocation must not look older than
+            # it. Rounded down: rounded up, one issued just before could look issued after.
+            "iat": math.floor(now.timestamp() * 1000) / 1000,
             "nbf": int(now.timestamp()),
             "exp": int((now + self._lifetime).timestamp()),
             "jti": uuid.uuid4().hex,

@@ -1,7 +1,9 @@
 """Verifying access tokens against identity's JWKS.
 
 Keys are cached by ``kid``. A token with an unknown ``kid`` triggers one refetch (identity may
-have rotated), rate-limited so a flood of forged kids cannot hammer identity. Only EdDSA is
+have rotated), rate-limited so a flood of forged kids cannot hammer identity; the set is also
+refetched every five minutes, and replaced, so a key identity no longer publishes (retired, or
+withdrawn after a leak) stops being trusted. Only EdDSA is
 accepted; ``exp``, ``nbf``, ``iat``, ``iss``, ``aud`` and ``sub`` are required and checked.
 
 A phone sends the same token with every request for its few minutes of life, and checking an
@@ -22,8 +24,11 @@ import httpx
 import jwt
 
 from libs.auth.principal import Principal
+from libs.observability import get_logger
 
 __all__ = ["InvalidToken", "JwksSource", "KeySource", "StaticKeySource", "TokenVerifier"]
+
+log = get_logger(__name__)
 
 ALGORITHMS = ["EdDSA"]
 
@@ -70,6 +75,7 @@ class TokenVerifier:
         audience: str,
         is_revoked: Callable[[Principal], bool] | None = None,
         refetch_interval: float = 10.0,
+        max_key_age: float = 300.0,
         leeway_seconds: int = 5,
         remembered_tokens: int = 10_000,
     ) -> None:
@@ -78,6 +84,7 @@ class TokenVerifier:
         self._audience = audience
         self._is_revoked = is_revoked
         self._refetch_interval = refetch_interval
+        self._max_key_age = max_key_age
         self._leeway = leeway_seconds
         self._keys: dict[str, jwt.PyJWK] = {}
         self._last_fetch = float("-inf")
@@ -128,14 +135,21 @@ class TokenVerifier:
         return principal, expires_at
 
     async def _key(self, kid: str) -> jwt.PyJWK:
-        if kid in self._keys:
+        stale = time.monotonic() - self._last_fetch > self._max_key_age
+        if kid in self._keys and not stale:
             return self._keys[kid]
         async with self._lock:
-            if (
-                kid not in self._keys
-                and time.monotonic() - self._last_fetch > self._refetch_interval
+            since = time.monotonic() - self._last_fetch
+            if (kid not in self._keys or since > self._max_key_age) and (
+                since > self._refetch_interval
             ):
-                await self._refresh()
+                try:
+                    await self._refresh()
+                except InvalidToken:
+                    if kid not in self._keys:
+                        raise
+                    # Identity unreachable for a moment: the keys known a while ago still hold.
+                    log.warning("refreshing the signing keys failed; keeping the known ones")
         if kid not in self._keys:
             raise InvalidToken("unknown signing key")
         return self._keys[kid]
@@ -150,6 +164,8 @@ class TokenVerifier:
         for jwk in document.get("keys", []):
             if jwk.get("alg", "EdDSA") in ALGORITHMS and "kid" in jwk:
                 keys[str(jwk["kid"])] = jwt.PyJWK(jwk, algorithm="EdDSA")
-        # Keep keys we knew: a token signed with a key rotated out a moment ago is still valid
-        # until it expires (≤ 5 min), and identity keeps publishing it for that overlap anyway.
-        self._keys = {**self._keys, **keys}
+        # The set replaces the one known: identity keeps publishing a retired key as long as
+        # tokens it signed may live (its overlap), so a key it no longer publishes is one no
+        # token may use any more (retired, or withdrawn after a leak). Refetched every
+        # ``max_key_age`` too, so a withdrawal is noticed without an unknown kid to prompt it.
+        self._keys = keys

@@ -42,8 +42,11 @@ class IdentitySettings(ServiceSettings):
     refresh_token_hours: int = Field(default=12, ge=1, le=24 * 30)
     # A rotated-out key stays published this long; at least an access token's lifetime.
     key_overlap_seconds: int = Field(default=600, ge=300)
-    # A new key is published this long before it signs, so every replica has loaded it.
-    key_propagation_seconds: float = Field(default=5.0, ge=0, le=60)
+    # A new key is published this long before it signs, so every verifier has loaded it: a
+    # verifier refetches the key set at most every 10 s (the services' and the gateway's), and
+    # identity caches it 2 s; one that refetched just before the key was published must get
+    # its next refetch before the key signs, or it refuses every new token meanwhile.
+    key_propagation_seconds: float = Field(default=15.0, ge=0, le=60)
 
     # Log-in throttling: free attempts in the window, then a doubling lock.
     login_free_attempts_per_account: int = Field(default=5, ge=1)
@@ -61,6 +64,8 @@ class IdentitySettings(ServiceSettings):
             self.argon2_memory_kib < 19 * 1024 or self.argon2_time_cost < 2
         ):
             raise ValueError("production needs argon2 memory ≥ 19456 KiB and time cost ≥ 2")
+        if self.common.production and self.key_propagation_seconds < 12:
+            raise ValueError("production needs key_propagation_seconds ≥ 12 (see its comment)")
         return self
 
     @property

@@ -129,6 +129,39 @@ async def test_a_rotated_key_is_fetched_once_and_old_tokens_stay_valid(key):
     assert fetches == 2
 
 
+async def test_a_key_identity_stops_publishing_stops_being_trusted(key):
+    """Retired, or withdrawn after a leak: once the key set no longer has it, a token it
+    signs is refused, even with no unknown kid to prompt a refetch."""
+    published = [key]
+    verifier = TokenVerifier(
+        keys=StaticKeySource(lambda: jwks_document(published)),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        refetch_interval=0,
+        max_key_age=0,
+    )
+    now = datetime.now(UTC)
+    assert (await verifier.verify(make(key).issue(ALICE, now=now))).user_id == "alice"
+    published[:] = [SigningKey.generate()]
+    with pytest.raises(InvalidToken):
+        await verifier.verify(make(key).issue(ALICE, now=now + timedelta(milliseconds=1)))
+
+
+async def test_a_token_issued_within_a_millisecond_before_a_revocation_is_refused(key):
+    """``iat`` carries milliseconds, rounded down: rounded to the nearest, a token issued
+    0.4 ms before the revocation looked issued 0.6 ms after it."""
+    revoked_at = datetime(2026, 11, 30, 12, 0, 0, 123_900, tzinfo=UTC)
+    verifier = TokenVerifier(
+        keys=StaticKeySource(jwks_document([key])),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        is_revoked=lambda p: p.issued_at <= revoked_at,
+    )
+    just_before = make(key).issue(ALICE, now=revoked_at - timedelta(microseconds=400))
+    with time_machine.travel(revoked_at, tick=False), pytest.raises(InvalidToken):
+        await verifier.verify(just_before)
+
+
 async def test_a_remembered_token_is_still_refused_once_expired_or_revoked(key):
     revoked_at: list[datetime] = []
     verifier = TokenVerifier(
