@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from libs.database import dialect_name, insert_ignoring_conflicts
 from libs.messaging.unit_of_work import UnitOfWork
 from services.alarms.domain import (
+    AckOutcome,
     AlarmFacts,
     AlarmKind,
     AlarmState,
@@ -28,7 +29,7 @@ from services.alarms.domain import (
     SignatureFacts,
     evaluate,
 )
-from services.alarms.events import AlarmEscalated, AlarmRaised, AlarmUpdated
+from services.alarms.events import AlarmAcknowledged, AlarmEscalated, AlarmRaised, AlarmUpdated
 from services.alarms.settings import AlarmsSettings
 from services.alarms.tables import AlarmRow, OccurrenceRow, SignatureRow
 
@@ -113,6 +114,7 @@ async def reevaluate(
     ]
     await _store_checks(uow, decisions)
     await _raise(uow, decisions, now=now)
+    await _withdraw(uow, decisions, now=now)
     for occurrence, decision in decisions:
         if decision.update_missed is not None:
             await _update_missed(uow, occurrence=occurrence, change=decision.update_missed, now=now)
@@ -195,6 +197,50 @@ async def _raise(
         ).scalars()
     )
     await uow.emit_many([event for event, _new in raised if event.alarm_id in inserted])
+
+
+# Who closed a withdrawn alarm, and why, as an administrator reads it.
+SYSTEM = "system"
+_WITHDRAWN = {
+    "CANCELLED": "Återkallat av systemet: tillfället ställdes in.",
+    "SIGNED_IN_TIME": (
+        "Återkallat av systemet: insatsen signerades som utförd i tid; signeringen kom fram "
+        "efter att tillfället bedömts som missat."
+    ),
+}
+
+
+async def _withdraw(
+    uow: UnitOfWork, decisions: Sequence[tuple[OccurrenceRow, Evaluation]], *, now: datetime
+) -> None:
+    for occurrence, decision in decisions:
+        for withdrawal in decision.withdraw:
+            # Conditional on OPEN: an administrator who acknowledged it first keeps their word.
+            closed = await uow.session.execute(
+                update(AlarmRow)
+                .where(
+                    AlarmRow.alarm_id == withdrawal.alarm_id,
+                    AlarmRow.state == AlarmState.OPEN.value,
+                )
+                .values(
+                    state=AlarmState.ACKNOWLEDGED.value,
+                    outcome=AckOutcome.OTHER.value,
+                    comment=_WITHDRAWN[withdrawal.because],
+                    acknowledged_by=SYSTEM,
+                    acknowledged_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(closed, "rowcount", 1):
+                await uow.emit(
+                    AlarmAcknowledged(
+                        alarm_id=withdrawal.alarm_id,
+                        unit_id=occurrence.unit_id,
+                        outcome=AckOutcome.OTHER.value,
+                        acknowledged_by=SYSTEM,
+                        acknowledged_at=now,
+                    )
+                )
 
 
 async def _update_missed(

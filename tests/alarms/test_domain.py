@@ -92,6 +92,33 @@ def test_late_signature_updates_open_missed_and_raises_no_outside_window():
     assert result.update_missed.signature_id == "s1"
 
 
+def test_a_signature_performed_in_the_window_withdraws_a_missed_alarm_raised_before_it_came():
+    """An offline phone's sync, or an event read after the sweep: the facts say not missed,
+    whichever arrived first, so the alarm raised meanwhile is withdrawn (not merely updated)."""
+    result = evaluate(
+        occurrence=WINDOW,
+        signatures=[signature(timing="ON_TIME", status="NOT_HOME")],
+        alarms=[alarm(AlarmKind.MISSED)],
+        now=END + timedelta(hours=1),
+        grace=NO_GRACE,
+    )
+    assert [(w.alarm_id, w.because) for w in result.withdraw] == [("a1", "SIGNED_IN_TIME")]
+    assert result.update_missed is None
+    assert [a.kind for a in result.raise_alarms] == [AlarmKind.DEVIATING]
+
+
+def test_a_cancelled_occurrence_withdraws_its_open_alarms_and_raises_nothing():
+    cancelled = OccurrenceFacts(window_start=START, window_end=END, cancelled=True)
+    alarms = [
+        alarm(AlarmKind.MISSED, alarm_id="open"),
+        alarm(AlarmKind.DEVIATING, state=AlarmState.ACKNOWLEDGED, alarm_id="done"),
+    ]
+    later = END + timedelta(days=1)
+    result = evaluate(occurrence=cancelled, signatures=[], alarms=alarms, now=later, grace=NO_GRACE)
+    assert [(w.alarm_id, w.because) for w in result.withdraw] == [("open", "CANCELLED")]
+    assert (result.raise_alarms, result.update_missed, result.check_due) == ((), None, None)
+
+
 def test_late_signature_after_the_missed_alarm_was_acknowledged_raises_outside_window():
     result = evaluate(
         occurrence=WINDOW,

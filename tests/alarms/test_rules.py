@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from libs.messaging.envelope import to_kafka
 from services.alarms.evaluation import sweep_due
-from services.alarms.events import AlarmRaised, AlarmUpdated
+from services.alarms.events import AlarmAcknowledged, AlarmRaised, AlarmUpdated
 from services.alarms.sweeper import Sweeper
 from tests.alarms.conftest import advance_to, outbox
 from tests.support.broker import cloud_event
@@ -127,6 +127,47 @@ async def test_late_signature_updates_the_open_missed_alarm_instead_of_a_second_
     )
     assert data["alarm"]["signedBy"] == {"id": unit.staff_id}
     assert data["alarm"]["signature"] == {"id": late.signature_id}
+
+
+async def test_missed_alarms_the_facts_no_longer_call_for_are_withdrawn_by_the_system(
+    service, unit
+):
+    """A window judged missed, then signed as performed in it (an offline phone syncing); and
+    one judged missed, then cancelled (an absence registered afterwards)."""
+    from tests.support.waiting import eventually
+
+    now = service.clock.now()
+    synced, absent = (unit.scheduled(now + timedelta(minutes=m)) for m in (1, 2))
+    await service.publish(synced, absent)
+    await service.wait_until_known(absent.occurrence_id)
+    advance_to(service.clock, absent.window_end)
+    (missed_synced,) = await service.wait_for_alarms(synced.occurrence_id, 1)
+    (missed_absent,) = await service.wait_for_alarms(absent.occurrence_id, 1)
+
+    await service.publish(
+        unit.signed(
+            synced,
+            performed_at=synced.window_start + timedelta(minutes=5),
+            timing="ON_TIME",
+            signed_at=service.clock.now(),
+        ),
+        unit.cancelled(absent, service.clock.now()),
+    )
+
+    async def withdrawn(occurrence_id: str):
+        (alarm,) = await service.alarms(occurrence_id)
+        return alarm if alarm.state == "ACKNOWLEDGED" else None
+
+    for occurrence, missed in ((synced, missed_synced), (absent, missed_absent)):
+        alarm = await eventually(lambda o=occurrence: withdrawn(o.occurrence_id))
+        assert (alarm.alarm_id, alarm.outcome, alarm.acknowledged_by) == (
+            missed.alarm_id,
+            "OTHER",
+            "system",
+        )
+        assert alarm.comment.startswith("Återkallat av systemet")
+        (event,) = await outbox(service, AlarmAcknowledged.TYPE, alarm_id=missed.alarm_id)
+        assert event["acknowledged_by"] == "system"
 
 
 async def test_annulling_a_signature_after_the_window_makes_it_missed_again(service, unit):

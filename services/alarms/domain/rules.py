@@ -54,9 +54,19 @@ class MissedUpdate:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Withdrawal:
+    """An open alarm the facts no longer call for, closed by the system rather than left for
+    an administrator to acknowledge (and to be escalated meanwhile)."""
+
+    alarm_id: str
+    because: str  # CANCELLED or SIGNED_IN_TIME
+
+
+@dataclass(frozen=True, kw_only=True)
 class Evaluation:
     raise_alarms: tuple[NewAlarm, ...] = ()
     update_missed: MissedUpdate | None = None
+    withdraw: tuple[Withdrawal, ...] = ()
     # When the sweeper must look again: the end of the window (+ grace) while it is unsigned.
     check_due: datetime | None = None
 
@@ -93,7 +103,15 @@ def evaluate(
     while a repeated event for an already-missed window raises nothing.
     """
     if occurrence.cancelled:
-        return Evaluation()
+        # Cancelled afterwards (an absence registered for a night already past): its alarms
+        # are withdrawn, as the compliance report leaves it out.
+        return Evaluation(
+            withdraw=tuple(
+                Withdrawal(alarm_id=a.alarm_id, because="CANCELLED")
+                for a in alarms
+                if a.state is AlarmState.OPEN
+            )
+        )
     generation = sum(1 for s in signatures if s.annulled)
     active = _active(signatures)
     missed = [a for a in alarms if a.kind is AlarmKind.MISSED]
@@ -120,8 +138,13 @@ def evaluate(
             )
         )
 
+    withdraw: tuple[Withdrawal, ...] = ()
     update = None
-    if open_missed is not None and open_missed.signature_id != active.signature_id:
+    if open_missed is not None and active.timing == Timing.ON_TIME:
+        # Performed in the window after all (an offline phone's sync, or an event that came
+        # after the sweep): the window was not missed, whichever fact arrived first.
+        withdraw = (Withdrawal(alarm_id=open_missed.alarm_id, because="SIGNED_IN_TIME"),)
+    elif open_missed is not None and open_missed.signature_id != active.signature_id:
         update = MissedUpdate(
             alarm_id=open_missed.alarm_id, signature_id=active.signature_id, generation=generation
         )
@@ -152,4 +175,4 @@ def evaluate(
                 kind=AlarmKind.DEVIATING, signature_id=active.signature_id, generation=generation
             )
         )
-    return Evaluation(raise_alarms=tuple(new), update_missed=update)
+    return Evaluation(raise_alarms=tuple(new), update_missed=update, withdraw=withdraw)
