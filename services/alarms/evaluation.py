@@ -215,23 +215,16 @@ async def _withdraw(
 ) -> None:
     for occurrence, decision in decisions:
         for withdrawal in decision.withdraw:
-            # Conditional on OPEN: an administrator who acknowledged it first keeps their word.
-            closed = await uow.session.execute(
-                update(AlarmRow)
-                .where(
-                    AlarmRow.alarm_id == withdrawal.alarm_id,
-                    AlarmRow.state == AlarmState.OPEN.value,
-                )
-                .values(
-                    state=AlarmState.ACKNOWLEDGED.value,
-                    outcome=AckOutcome.OTHER.value,
-                    comment=_WITHDRAWN[withdrawal.because],
-                    acknowledged_by=SYSTEM,
-                    acknowledged_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(closed, "rowcount", 1):
+            # An administrator who acknowledged it first keeps their word.
+            if await _change_if_open(
+                uow,
+                withdrawal.alarm_id,
+                state=AlarmState.ACKNOWLEDGED.value,
+                outcome=AckOutcome.OTHER.value,
+                comment=_WITHDRAWN[withdrawal.because],
+                acknowledged_by=SYSTEM,
+                acknowledged_at=now,
+            ):
                 await uow.emit(
                     AlarmAcknowledged(
                         alarm_id=withdrawal.alarm_id,
@@ -246,13 +239,13 @@ async def _withdraw(
 async def _update_missed(
     uow: UnitOfWork, *, occurrence: OccurrenceRow, change: MissedUpdate, now: datetime
 ) -> None:
-    updated = await uow.session.execute(
-        update(AlarmRow)
-        .where(AlarmRow.alarm_id == change.alarm_id, AlarmRow.state == AlarmState.OPEN.value)
-        .values(signature_id=change.signature_id, generation=change.generation, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(updated, "rowcount", 1):
+    if await _change_if_open(
+        uow,
+        change.alarm_id,
+        signature_id=change.signature_id,
+        generation=change.generation,
+        updated_at=now,
+    ):
         await uow.emit(
             AlarmUpdated(
                 alarm_id=change.alarm_id,
@@ -263,6 +256,17 @@ async def _update_missed(
                 signature_id=change.signature_id,
             )
         )
+
+
+async def _change_if_open(uow: UnitOfWork, alarm_id: str, **values: object) -> bool:
+    """Change the alarm if it is still open; False if another change closed it first."""
+    changed = await uow.session.execute(
+        update(AlarmRow)
+        .where(AlarmRow.alarm_id == alarm_id, AlarmRow.state == AlarmState.OPEN.value)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(changed, "rowcount", 1))
 
 
 async def sweep_due(uow: UnitOfWork, *, settings: AlarmsSettings) -> int:
