@@ -127,8 +127,10 @@ const useSignaContext: GatewayPlugin = {
  *
  * The services verify every token themselves (and also know revocations); this
  * check exists because a subgraph that refuses a WebSocket at connection_init
- * leaves the gateway's client subscription hanging silently. Operations without
- * a token pass (log-in, activation); the services decide what needs one.
+ * leaves the gateway's client subscription hanging silently. Queries and mutations
+ * without a token pass (log-in, activation); the services decide what needs one.
+ * Subscriptions without one are refused here: every live feed is somebody's, and
+ * an anonymous one would only hang on a subgraph's refusal.
  * jose is used because the built-in JWT plugin (jsonwebtoken) has no EdDSA.
  */
 function useEdgeTokenCheck(): GatewayPlugin {
@@ -139,9 +141,12 @@ function useEdgeTokenCheck(): GatewayPlugin {
   const refused = (message: string) => ({
     errors: [new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } })],
   });
-  const check = async ({ args, setResultAndStopExecution }: any) => {
+  const check = (tokenRequired: boolean) => async ({ args, setResultAndStopExecution }: any) => {
     const header: string | undefined = args.contextValue?.signaAuthorization;
-    if (!header) return;
+    if (!header) {
+      if (tokenRequired) setResultAndStopExecution(refused('sign in first: no bearer token'));
+      return;
+    }
     const [scheme, token] = header.split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
       setResultAndStopExecution(refused('the authorization header is not a bearer token'));
@@ -162,7 +167,7 @@ function useEdgeTokenCheck(): GatewayPlugin {
       setResultAndStopExecution(refused('the access token is not valid'));
     }
   };
-  return { onExecute: check, onSubscribe: check };
+  return { onExecute: check(false), onSubscribe: check(true) };
 }
 
 /**

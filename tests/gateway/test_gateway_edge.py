@@ -140,6 +140,23 @@ async def test_forged_tokens_are_refused_at_the_edge_on_http_and_websocket(edge,
     assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+async def test_a_subscription_without_a_token_is_refused_at_the_edge(edge, http):
+    """Every live feed is somebody's: without a token it is refused at once, on WebSocket
+    and SSE, rather than left to hang on a subgraph's refusal."""
+    ws_url = edge.replace("http://", "ws://")
+    async with subscription(ws_url, "subscription { authorizationSeen(count: 2) }") as socket:
+        answer = await asyncio.wait_for(next_payload(socket), 10)
+    assert answer.get("data") is None
+    assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    response = await http.post(
+        edge,
+        json={"query": "subscription { authorizationSeen(count: 2) }"},
+        headers={"accept": "text/event-stream"},
+    )
+    assert '"UNAUTHENTICATED"' in response.text
+    assert "0:None" not in response.text  # what the feed would have sent to nobody
+
+
 async def test_subscriptions_are_offered_over_server_sent_events(edge, http, tokens):
     token = tokens.token("user-1")
     async with http.stream(
