@@ -234,7 +234,9 @@ async def compliance_report(
     facts, tenants = await repository.report_occurrences(
         uow.session, unit_id=unit_id, start=start, end=end
     )
-    rows = aggregate_compliance(facts, now=uow.clock.now(), ack_within=settings.overdue_after)
+    rows = aggregate_compliance(
+        facts, now=uow.clock.now(), ack_within=settings.overdue_after, grace=settings.grace
+    )
     await record_access(
         uow, principal=principal, unit_id=unit_id, tenant_ids=tenants, action="compliance.read"
     )

@@ -313,3 +313,20 @@ def test_compliance_counts_each_occurrence_once_by_its_state_and_medians_ack_del
     )
     assert b.median_seconds_to_acknowledge is None
     assert (total.day, total.planned, total.missed, total.alarms_raised) == (None, 6, 2, 4)
+
+
+def test_a_window_within_its_grace_is_pending_in_the_report_as_it_is_for_the_alarm():
+    unsigned = ReportOccurrence(
+        local_date=date(2026, 3, 10),
+        intervention_id="A",
+        window_end=END,
+        signature_status=None,
+        signature_timing=None,
+        alarms=(),
+    )
+    grace = timedelta(minutes=5)
+    week = timedelta(days=7)
+    (_, within) = aggregate_compliance([unsigned], now=END, ack_within=week, grace=grace)
+    (_, after) = aggregate_compliance([unsigned], now=END + grace, ack_within=week, grace=grace)
+    assert (within.pending, within.missed) == (1, 0)
+    assert (after.pending, after.missed) == (0, 1)

@@ -43,12 +43,17 @@ class ComplianceRow:
 
 
 def aggregate_compliance(
-    occurrences: Iterable[ReportOccurrence], *, now: datetime, ack_within: timedelta
+    occurrences: Iterable[ReportOccurrence],
+    *,
+    now: datetime,
+    ack_within: timedelta,
+    grace: timedelta = timedelta(0),
 ) -> list[ComplianceRow]:
     """Rows per (day, intervention), ordered, followed by one total row.
 
     Each planned occurrence counts once by its state now: signed on time, signed outside the
-    window, missed (window over, no valid signature) or pending (window not over yet).
+    window, missed (window and grace over, no valid signature: as the MISSED alarm judges) or
+    pending (not yet).
     ``deviating`` counts active signatures by deviating status and overlaps the timing counts.
     Acknowledgement figures cover the alarms raised for those occurrences.
     """
@@ -66,11 +71,19 @@ def aggregate_compliance(
             occurrences=members,
             now=now,
             ack_within=ack_within,
+            grace=grace,
         )
         for (day, intervention), members in sorted(groups.items())
     ]
     rows.append(
-        _row(day=None, intervention_id=None, occurrences=everything, now=now, ack_within=ack_within)
+        _row(
+            day=None,
+            intervention_id=None,
+            occurrences=everything,
+            now=now,
+            ack_within=ack_within,
+            grace=grace,
+        )
     )
     return rows
 
@@ -82,6 +95,7 @@ def _row(
     occurrences: Sequence[ReportOccurrence],
     now: datetime,
     ack_within: timedelta,
+    grace: timedelta,
 ) -> ComplianceRow:
     on_time = outside = missed = pending = 0
     deviating: Counter[str] = Counter()
@@ -89,7 +103,7 @@ def _row(
     raised = within = 0
     for occurrence in occurrences:
         if occurrence.signature_status is None:
-            if now >= occurrence.window_end:
+            if now >= occurrence.window_end + grace:
                 missed += 1
             else:
                 pending += 1
