@@ -256,10 +256,15 @@ const useNullDataOnExecutionErrors: GatewayPlugin = {
   },
 };
 
-/** Rate-limit store in process memory; entries expire after their window. */
+/**
+ * Rate-limit store in process memory; entries expire after their window. Each keeps only the
+ * newest `max` timestamps, all the limiter's decision needs: the limiter stores refused
+ * attempts too, so a client flooding `login` grew its list without end, and every attempt
+ * copied and spread the whole of it.
+ */
 class ExpiringMemoryStore extends Store {
   private entries = new Map<string, { timestamps: readonly number[]; expiresAt: number }>();
-  constructor() {
+  constructor(private readonly max: number) {
     super();
     setInterval(() => {
       const now = Date.now();
@@ -274,8 +279,9 @@ class ExpiringMemoryStore extends Store {
     return entry && entry.expiresAt > Date.now() ? entry.timestamps : [];
   }
   setForIdentity(identity: Identity, timestamps: readonly number[], windowMs = 60_000): void {
-    const last = timestamps.length ? Math.max(...timestamps) : Date.now();
-    this.entries.set(this.key(identity), { timestamps: [...timestamps], expiresAt: last + windowMs });
+    const kept = timestamps.slice(-this.max);
+    const last = kept.reduce((latest, at) => Math.max(latest, at), 0) || Date.now();
+    this.entries.set(this.key(identity), { timestamps: kept, expiresAt: last + windowMs });
   }
 }
 
@@ -291,7 +297,7 @@ class ExpiringMemoryStore extends Store {
 function useLoginRateLimit(): GatewayPlugin {
   const limiter = useRateLimiter({
     identifyFn: (context: any) => context.signaClientIp ?? 'unknown',
-    store: new ExpiringMemoryStore(),
+    store: new ExpiringMemoryStore(loginRateMax),
     configByField: [
       {
         type: 'Mutation',
