@@ -130,7 +130,6 @@ class ServiceRuntime:
         self._consumer: KafkaEventConsumer | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.dead_tasks: list[str] = []
-        self._start_marks: dict[Any, int] = {}
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(
@@ -163,24 +162,22 @@ class ServiceRuntime:
                 fetch_max_wait_ms=self.settings.common.kafka_fetch_max_wait_ms,
             )
             await self._consumer.start()
-            try:
-                self._start_marks = await self._consumer.end_offsets()
-            except Exception as error:
-                log.warning("where the topics end is unknown; no catch-up wait", error=repr(error))
             self._spawn(self._consumer.run(), "consumer")
         _freeze_start_up_objects()
 
     async def caught_up(self, *, within: float) -> bool:
         """Wait until the service's consumer group has handled every event that was on its
-        topics when this process started (events of a downtime), up to ``within`` seconds.
-        Whatever judges by the absence of an event (alarms' MISSED) waits for this first.
-        False if the time ran out (the broker away): the caller goes on regardless."""
+        topics when this was asked (asked at start: the events of a downtime), up to
+        ``within`` seconds. Whatever judges by the absence of an event (alarms' MISSED) waits
+        for this first. False if the time ran out (the broker away): the caller goes on."""
         if self._consumer is None:
             return True
         deadline = asyncio.get_running_loop().time() + within
+        marks = None
         while True:
             try:
-                if await self._consumer.group_reached(self._start_marks):
+                marks = marks if marks is not None else await self._consumer.end_offsets()
+                if await self._consumer.group_reached(marks):
                     return True
             except Exception as error:
                 log.warning("catch-up progress unknown", error=repr(error))

@@ -9,6 +9,7 @@ overview open alarms of every kind. A second run finds the care recipients and a
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -144,19 +145,17 @@ def _sign_as_staff(
     now: datetime,
 ) -> None:
     client.login(staff)
-    worklists: dict[date, dict[str, dict[str, Any]]] = {}
 
+    @functools.cache
     def on_list_of(day: date) -> dict[str, dict[str, Any]]:
         """The day's occurrences by intervention, as the phone lists them (one per day)."""
-        if day not in worklists:
-            rows = client(
-                "query($u: ID!, $d: Date) { worklist(unitId: $u, date: $d) "
-                "{ id windowStart intervention { id } } }",
-                u=DEMO_UNIT_ID,
-                d=day.isoformat(),
-            )["worklist"]
-            worklists[day] = {row["intervention"]["id"]: row for row in rows}
-        return worklists[day]
+        rows = client(
+            "query($u: ID!, $d: Date) { worklist(unitId: $u, date: $d) "
+            "{ id windowStart intervention { id } } }",
+            u=DEMO_UNIT_ID,
+            d=day.isoformat(),
+        )["worklist"]
+        return {row["intervention"]["id"]: row for row in rows}
 
     for plan, intervention_id, start in zip(PLANS, intervention_ids, starts, strict=True):
         if plan.sign is None:

@@ -74,7 +74,9 @@ class _Subscriber:
     async def next(self, *, within: float) -> FeedItem | None:
         """The next item, or None if none came within ``within`` seconds."""
         try:
-            item = await asyncio.wait_for(self.queue.get(), within)
+            # A timeout scope, not wait_for: no task made for every event of the feed.
+            async with asyncio.timeout(within):
+                item = await self.queue.get()
         except TimeoutError:
             return None
         if item is _CUT_OFF or not isinstance(item, FeedItem):

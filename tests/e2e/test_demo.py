@@ -32,7 +32,6 @@ async def test_the_demo_shows_every_kind_of_row_and_alarm_within_a_minute(
 ) -> None:
     logins = {login.role: login for login in await load_demo_data(stack.identity_settings)}
     await asyncio.to_thread(load_demo, gateway_url=stack.gateway_url, logins=list(logins.values()))
-    loaded_at = asyncio.get_running_loop().time()
 
     async def logged_in(role: str) -> GraphQLClient:
         login = logins[role]
@@ -48,7 +47,6 @@ async def test_the_demo_shows_every_kind_of_row_and_alarm_within_a_minute(
 
     # The first window closes 15–75 s after the load; the sweep then needs a moment.
     await eventually(every_kind_open, within=90, interval=1)
-    assert asyncio.get_running_loop().time() - loaded_at < 90
 
     # Near midnight the demo's windows start on two days: the phone lists each on its own day.
     today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Stockholm")).date()

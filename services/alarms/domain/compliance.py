@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -64,27 +65,12 @@ def aggregate_compliance(
             occurrence
         )
         everything.append(occurrence)
+    row = functools.partial(_row, now=now, ack_within=ack_within, grace=grace)
     rows = [
-        _row(
-            day=day,
-            intervention_id=intervention,
-            occurrences=members,
-            now=now,
-            ack_within=ack_within,
-            grace=grace,
-        )
+        row(day=day, intervention_id=intervention, occurrences=members)
         for (day, intervention), members in sorted(groups.items())
     ]
-    rows.append(
-        _row(
-            day=None,
-            intervention_id=None,
-            occurrences=everything,
-            now=now,
-            ack_within=ack_within,
-            grace=grace,
-        )
-    )
+    rows.append(row(day=None, intervention_id=None, occurrences=everything))
     return rows
 
 
