@@ -12,6 +12,7 @@ import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { fileURLToPath } from 'node:url';
+import { useWebApps } from './web.ts';
 
 const env = process.env;
 
@@ -61,6 +62,9 @@ function productionSetting(name: string, developmentDefault: string): string {
 const jwksUrl = productionSetting('SIGNA_JWKS_URL', 'http://127.0.0.1:8101/.well-known/jwks.json');
 const jwtIssuer = productionSetting('SIGNA_JWT_ISSUER', 'https://signa.local/identity');
 const jwtAudience = productionSetting('SIGNA_JWT_AUDIENCE', 'signa');
+
+// The built front ends (web/dist); unset, the gateway serves GraphQL only.
+const webDir = env.SIGNA_WEB_DIR || '';
 
 const REMEMBERED_TOKENS = 10_000;
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -329,13 +333,63 @@ function useLoginRateLimit(): GatewayPlugin {
     }
     return found;
   };
+  // The limiter's refusal has no code of its own: it is given one, so a client can tell
+  // "wait a while" from a wrong password.
+  const retryAfterSeconds = Math.ceil(loginRateWindowMs / 1000);
+  const withCode = (error: GraphQLError) =>
+    new GraphQLError(error.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
+    });
   return {
     onExecute(payload: any) {
-      if (hasLoginField(payload.args.document)) return limiter.onExecute!(payload);
-      return undefined;
+      if (!hasLoginField(payload.args.document)) return undefined;
+      return limiter.onExecute!({
+        ...payload,
+        setResultAndStopExecution: (result: any) =>
+          payload.setResultAndStopExecution({ ...result, errors: result.errors?.map(withCode) }),
+      });
     },
   };
 }
+
+/**
+ * A subgraph that cannot be reached (refused, reset, timed out, or answering something that is
+ * not GraphQL, as a proxy in front of a stopped service does) is SERVICE_UNAVAILABLE, not the
+ * masked INTERNAL_SERVER_ERROR: a phone keeps such a signing queued and tries again later,
+ * where a real bug is shown as one.
+ */
+function unavailableService(error: unknown): string | null {
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 8; depth++) {
+    const extensions = (current as { extensions?: Record<string, unknown> }).extensions;
+    if (extensions?.code === 'SUBREQUEST_HTTP_ERROR') return String(extensions.serviceName ?? 'a service');
+    const next = current as { originalError?: unknown; cause?: unknown };
+    current = next.originalError ?? next.cause;
+  }
+  return null;
+}
+
+/** An operation that failed whole because a service is away is answered 503 with Retry-After. */
+const useServiceUnavailableStatus: GatewayPlugin = {
+  onResultProcess({ result, setResult }: any) {
+    if (!result || Array.isArray(result) || Symbol.asyncIterator in result) return;
+    const errors: GraphQLError[] | undefined = result.errors;
+    if (result.data != null || !errors?.length) return;
+    if (!errors.every((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE')) return;
+    setResult({
+      ...result,
+      errors: errors.map(
+        (e) =>
+          new GraphQLError(e.message, {
+            path: e.path,
+            extensions: { ...e.extensions, http: { status: 503, headers: { 'retry-after': '5' } } },
+          }),
+      ),
+    });
+  },
+};
 
 /**
  * The supergraph is given to the gateway as a loader function, not as a path.
@@ -409,6 +463,13 @@ export const gatewayConfig = defineConfig({
   maskedErrors: {
     maskError: (error, message, isDev) => {
       withoutSubgraphExchanges(error);
+      const service = unavailableService(error);
+      if (service) {
+        return new GraphQLError(`The ${service} service cannot be reached; try again shortly.`, {
+          path: (error as GraphQLError).path,
+          extensions: { code: 'SERVICE_UNAVAILABLE', service },
+        });
+      }
       return yogaMaskError(error, message, isDev);
     },
   },
@@ -459,11 +520,13 @@ export const gatewayConfig = defineConfig({
   },
 
   plugins: (ctx) => [
+    ...(webDir ? [useWebApps(webDir)] : []),
     useSignaContext,
     useEdgeTokenCheck(),
     useRequestLog(ctx.log),
     useCloseConnectionsWhenStopping(),
     useNullDataOnExecutionErrors,
+    useServiceUnavailableStatus,
     useLoginRateLimit(),
     maxAliasesPlugin({ n: 30 }) as any,
   ],

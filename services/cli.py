@@ -22,6 +22,7 @@ from libs.settings import ConfigurationError, ServiceSettings, load_settings
 
 SERVICES = ("identity", "interventions", "signing", "alarms")
 GATEWAY_DIR = Path(__file__).resolve().parent.parent / "gateway"
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
 def _app_module(service: str) -> ModuleType:
@@ -87,8 +88,13 @@ def subgraph_urls() -> dict[str, str]:
     return urls
 
 
-def compose(*, out: Path, urls: dict[str, str], check: bool = False) -> int:
-    """Compose the supergraph from SDL exported in-process (no servers needed)."""
+def compose(
+    *, out: Path, urls: dict[str, str], check: bool = False, public_out: Path | None = None
+) -> int:
+    """Compose the supergraph from SDL exported in-process (no servers needed).
+
+    With ``public_out``, also the public schema the front ends' types are generated from.
+    """
     import os
     import subprocess
     import tempfile
@@ -98,6 +104,8 @@ def compose(*, out: Path, urls: dict[str, str], check: bool = False) -> int:
             schema = _app_module(service).build_service_schema(_settings_of(service))
             (Path(sdl_dir) / f"{service}.graphql").write_text(schema.as_str() + "\n")
         argv = ["node", str(GATEWAY_DIR / "compose.mjs"), "--sdl-dir", sdl_dir, "--out", str(out)]
+        if public_out is not None:
+            argv += ["--public-out", str(public_out)]
         env = {**os.environ, "SIGNA_SUBGRAPHS": ",".join(f"{k}={v}" for k, v in urls.items())}
         return subprocess.run([*argv, *(["--check"] if check else [])], env=env).returncode  # noqa: S603
 
@@ -132,7 +140,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         elif args.command == "sdl":
             _sdl(args.service)
         elif args.command == "compose":
-            raise SystemExit(compose(out=args.out, urls=subgraph_urls(), check=args.check))
+            raise SystemExit(
+                compose(
+                    out=args.out,
+                    urls=subgraph_urls(),
+                    check=args.check,
+                    public_out=WEB_DIR / "schema.graphql",
+                )
+            )
         elif args.command == "admin":
             from services.identity.bootstrap import create_first_admin
 

@@ -1,0 +1,59 @@
+// What went wrong, in the person's words, and whether trying again later may help.
+import type { CombinedError } from '@urql/core';
+import { errorText, type ErrorCode } from './texts';
+
+export type Failure = {
+  code: string;
+  /** Swedish, saying what to do. */
+  text: string;
+  /** Offline, a service away, a timeout: the same request may succeed later. */
+  retryable: boolean;
+  extensions: Record<string, unknown>;
+};
+
+// Codes that say "not now" rather than "not this": the request may be sent again as it is.
+const RETRYABLE = new Set(['NETWORK', 'SERVICE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR', 'RATE_LIMITED']);
+
+// The server's reasons are English; the ones a person can meet on a phone are said in Swedish.
+const REASONS: [RegExp, string][] = [
+  [/a note is required/i, 'En avvikande signering behöver en anteckning. Skriv vad som hände.'],
+  [/note is longer than (\d+)/i, 'Anteckningen är för lång (högst $1 tecken). Korta den.'],
+  [/performedAt is more than .* (before|after) the server time/i, 'Tiden för utförandet ligger för långt från nu för att godtas. Kontakta SoL-administratören.'],
+  [/already signed/i, 'Insatsen är redan signerad.'],
+  [/cancelled/i, 'Insatsen är inställd och kan inte signeras. Ladda om listan.'],
+  [/intervention is not active/i, 'Insatsen är inte aktiv längre. Ladda om listan.'],
+  [/idempotency key was already used/i, 'Signeringen krockade med en tidigare. Ladda om listan och signera igen.'],
+  [/already annulled|signature is annulled/i, 'Signeringen är redan ångrad.'],
+  [/signer may annul within/i, 'Det är för sent att ångra själv. Be SoL-administratören ångra signeringen.'],
+  [/only the signer or a SoL administrator/i, 'Bara den som signerade eller en SoL-administratör kan ångra signeringen.'],
+  [/reason is required/i, 'Skriv en anledning.'],
+  [/reason is longer than (\d+)/i, 'Anledningen är för lång (högst $1 tecken). Korta den.'],
+];
+
+function knownCode(code: string): code is ErrorCode {
+  return code in errorText;
+}
+
+/** The Swedish text for a server error: its reason when known, else what its code means. */
+export function reasonText(code: string, message = ''): string {
+  if (code === 'BAD_USER_INPUT' || code === 'CONFLICT' || code === 'FORBIDDEN') {
+    for (const [pattern, text] of REASONS) {
+      if (pattern.test(message)) return text.replace('$1', message.match(pattern)?.[1] ?? '');
+    }
+  }
+  return knownCode(code) ? errorText[code] : errorText.INTERNAL_SERVER_ERROR;
+}
+
+export function failure(code: string, message = '', extensions: Record<string, unknown> = {}): Failure {
+  return { code, text: reasonText(code, message), retryable: RETRYABLE.has(code), extensions };
+}
+
+/** The failure an urql result carries: the first GraphQL error's code, or a network failure. */
+export function failureOf(error: CombinedError): Failure {
+  const first = error.graphQLErrors[0];
+  if (first) {
+    const extensions = (first.extensions ?? {}) as Record<string, unknown>;
+    return failure(String(extensions.code ?? 'INTERNAL_SERVER_ERROR'), first.message, extensions);
+  }
+  return failure('NETWORK', error.networkError?.message ?? '');
+}

@@ -1,0 +1,71 @@
+// Times are shown in the unit's timezone, on a 24-hour clock, whatever the phone is set to.
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = timeZone + JSON.stringify(options);
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('sv-SE', { timeZone, hourCycle: 'h23', ...options });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/** "08:05" */
+export function clock(iso: string, timeZone: string): string {
+  return formatter(timeZone, { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+}
+
+/** "08:00–09:00" */
+export function windowText(start: string, end: string, timeZone: string): string {
+  return `${clock(start, timeZone)}–${clock(end, timeZone)}`;
+}
+
+/** "3 dec 08:05" */
+export function dayAndClock(iso: string, timeZone: string): string {
+  return formatter(timeZone, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }).format(
+    new Date(iso),
+  );
+}
+
+/** The unit's local date of an instant, "2026-12-03". */
+export function localDate(at: Date, timeZone: string): string {
+  const parts = formatter(timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+/** A local date moved by whole days ("2026-12-03", -1 → "2026-12-02"). */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** "torsdag 3 december" */
+export function dayName(date: string): string {
+  return new Intl.DateTimeFormat('sv-SE', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' }).format(
+    new Date(`${date}T12:00:00Z`),
+  );
+}
+
+/** The device's time now as ISO 8601 with its own UTC offset, as signing wants `performedAt`. */
+export function nowWithOffset(now: Date = new Date()): string {
+  const offsetMinutes = -now.getTimezoneOffset();
+  const sign = offsetMinutes >= 0 ? '+' : '-';
+  const abs = Math.abs(offsetMinutes);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const local = new Date(now.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 23);
+  return `${local}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** "för 5 minuter sedan" */
+export function ago(fromMs: number, nowMs: number = Date.now()): string {
+  const minutes = Math.max(0, Math.round((nowMs - fromMs) / 60_000));
+  if (minutes < 1) return 'nyss';
+  if (minutes < 60) return `för ${minutes} ${minutes === 1 ? 'minut' : 'minuter'} sedan`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `för ${hours} ${hours === 1 ? 'timme' : 'timmar'} sedan`;
+  return `för ${Math.round(hours / 24)} dagar sedan`;
+}
