@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install dev test check lint typecheck imports compose compose-check bench clean
+.PHONY: install web dev test test-web check lint typecheck imports compose compose-check bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,15 +15,32 @@ gateway/node_modules/.installed: gateway/package.json gateway/package-lock.json
 	cd gateway && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed gateway/node_modules/.installed
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The phone app and the admin web, built into web/dist (served by the gateway); rebuilt only
+# when a source file changed.
+WEB_SOURCES := $(shell find web -name node_modules -prune -o -name dist -prune -o -path web/shared/src/gql -prune -o -type f -print)
+web/dist/.built: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run --silent build
+	touch $@
+
+web: web/dist/.built
+
+install: $(VENV)/.installed gateway/node_modules/.installed web/node_modules/.installed
 
 ## make dev: broker, four services, gateway, mail sink and demo data on this machine
-dev: install
+dev: install web
 	$(PY) -m services.cli dev
 
 ## make test: the whole suite (unit, integration on PostgreSQL or SQLite, end to end)
-test: install compose-check
+test: install web compose-check test-web
 	$(PY) -m pytest -q
+
+## the front ends' unit tests (vitest)
+test-web: web/node_modules/.installed
+	cd web && npm test --silent
 
 ## make check: lint, types, import boundaries, composition, then the tests
 check: lint typecheck imports test

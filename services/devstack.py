@@ -25,7 +25,7 @@ import httpx
 from libs.devstack.broker import BrokerProcess
 from libs.devstack.processes import ChildProcess, spawn
 from libs.settings import load_settings
-from services.cli import GATEWAY_DIR, SERVICES, compose, subgraph_urls
+from services.cli import GATEWAY_DIR, SERVICES, WEB_DIR, compose, subgraph_urls
 from services.demo import load_demo
 from services.identity.bootstrap import load_demo_data
 from services.identity.mail_sink import MailSink
@@ -128,6 +128,7 @@ class DevStack:
             **self.env,
             "SIGNA_SUPERGRAPH": str(supergraph.resolve()),
             "SIGNA_GATEWAY_PORT": str(GATEWAY_PORT),
+            "SIGNA_WEB_DIR": str(WEB_DIR / "dist"),
         }
         child = spawn(
             "gateway",
@@ -178,6 +179,8 @@ def run_dev_stack() -> None:
         _say("demo log-ins (unit Solgläntan):")
         for login in logins:
             _say(f"  {login.role:<13} {login.username:<10} {login.password}")
+        _say(f"phone app (care staff; open it in a phone-sized window): http://127.0.0.1:{GATEWAY_PORT}/")
+        _say(f"admin web (SoL-admins, managers, system administrators): http://127.0.0.1:{GATEWAY_PORT}/admin/")
         _say(f"GraphQL for phones, admin web and reporting tools: {gateway_url}")
         _say(f"e-mail sent by the system: {stack.root / 'mail'}; logs: {stack.logs}")
         _say("Ctrl-C stops everything")

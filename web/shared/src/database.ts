@@ -1,5 +1,5 @@
 // The apps' one IndexedDB database: the session's refresh token, the phone's queue of
-// signings not yet answered, and the last day lists for offline viewing.
+// signings not yet answered, and the last answers (day lists, units) for offline viewing.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 
 export type StoredSession = {
@@ -34,8 +34,9 @@ export type QueuedSigning = {
   answeredAt?: number;
 };
 
-export type CachedDayList = {
-  id: string; // userId|unitId|date
+export type CachedAnswer = {
+  /** What was asked, by whom: e.g. "worklist|<user>|<unit>|2026-12-03". */
+  id: string;
   fetchedAt: number;
   data: unknown;
 };
@@ -43,7 +44,7 @@ export type CachedDayList = {
 interface SignaDB extends DBSchema {
   session: { key: string; value: StoredSession };
   signings: { key: string; value: QueuedSigning; indexes: { byUser: string } };
-  daylists: { key: string; value: CachedDayList };
+  cache: { key: string; value: CachedAnswer };
 }
 
 export type Database = IDBPDatabase<SignaDB>;
@@ -55,7 +56,7 @@ export function database(): Promise<Database> {
     upgrade(db) {
       db.createObjectStore('session');
       db.createObjectStore('signings', { keyPath: 'key' }).createIndex('byUser', 'userId');
-      db.createObjectStore('daylists', { keyPath: 'id' });
+      db.createObjectStore('cache', { keyPath: 'id' });
     },
     // Another tab opened a newer version: let it, and open again on next use.
     blocking() {

@@ -9,6 +9,8 @@ export type Failure = {
   /** Offline, a service away, a timeout: the same request may succeed later. */
   retryable: boolean;
   extensions: Record<string, unknown>;
+  /** The server's own words (English), for matching a known reason; never shown. */
+  message: string;
 };
 
 // Codes that say "not now" rather than "not this": the request may be sent again as it is.
@@ -45,7 +47,7 @@ export function reasonText(code: string, message = ''): string {
 }
 
 export function failure(code: string, message = '', extensions: Record<string, unknown> = {}): Failure {
-  return { code, text: reasonText(code, message), retryable: RETRYABLE.has(code), extensions };
+  return { code, text: reasonText(code, message), retryable: RETRYABLE.has(code), extensions, message };
 }
 
 /** The failure an urql result carries: the first GraphQL error's code, or a network failure. */

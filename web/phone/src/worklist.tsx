@@ -1,0 +1,243 @@
+// Today's list: grouped per care recipient, ordered by window, each row's state at a glance.
+import { memo, useEffect, useMemo, useState } from 'react';
+import { useCachedQuery } from '@shared/cached';
+import { Notice } from '@shared/components/Notice';
+import type { SigningStatus, WorklistQuery } from '@shared/gql/graphql';
+import { statusText, texts, timingText } from '@shared/texts';
+import { addDays, ago, clock, dayName, localDate, windowText } from '@shared/time';
+import { useQueueItems, usePhone } from './app';
+import type { QueuedSigning } from './queue';
+import { rowState, type RowState } from './rowstate';
+import { SignedActions } from './signed';
+import { SignSheet, type SheetTarget } from './signsheet';
+import { Worklist } from './operations';
+
+type Occurrence = WorklistQuery['worklist'][number];
+const t = texts.phone;
+
+/** Re-render once a minute so "pågår" becomes "försenad" without a reload. */
+function useMinute(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+function groups(occurrences: Occurrence[]): { tenant: Occurrence['tenant']; rows: Occurrence[] }[] {
+  const byTenant = new Map<string, { tenant: Occurrence['tenant']; rows: Occurrence[] }>();
+  const sorted = [...occurrences].sort((a, b) => a.windowStart.localeCompare(b.windowStart));
+  for (const occurrence of sorted) {
+    if (occurrence.state === 'CANCELLED') continue;
+    const group = byTenant.get(occurrence.tenant.id) ?? { tenant: occurrence.tenant, rows: [] };
+    group.rows.push(occurrence);
+    byTenant.set(occurrence.tenant.id, group);
+  }
+  return [...byTenant.values()];
+}
+
+export function WorklistScreen() {
+  const { client, queue, me, unit, online } = usePhone();
+  const today = localDate(new Date(), unit.timezone);
+  const [date, setDate] = useState(today);
+  const list = useCachedQuery(client, Worklist, { unitId: unit.id, date }, `worklist|${me.id}|${unit.id}|${date}`);
+  const items = useQueueItems(queue);
+  const now = useMinute();
+  const [open, setOpen] = useState<Occurrence | null>(null);
+
+  // Newest queued item per occurrence.
+  const queued = useMemo(() => {
+    const map = new Map<string, QueuedSigning>();
+    for (const item of items) if (item.kind === 'occurrence') map.set(item.targetId, item);
+    return map;
+  }, [items]);
+
+  // Read the list again when the server has answered something, and now and then.
+  const answered = items.filter((item) => item.state !== 'pending').length;
+  const refetch = list.refetch;
+  useEffect(() => {
+    if (answered > 0) void refetch();
+  }, [answered, refetch]);
+  useEffect(() => {
+    const timer = setInterval(() => navigator.onLine && void refetch(), 60_000);
+    const shown = () => document.visibilityState === 'visible' && void refetch();
+    addEventListener('online', refetch);
+    document.addEventListener('visibilitychange', shown);
+    return () => {
+      clearInterval(timer);
+      removeEventListener('online', refetch);
+      document.removeEventListener('visibilitychange', shown);
+    };
+  }, [refetch]);
+
+  const waiting = items.filter((item) => item.state === 'pending').length;
+  const shown = list.data ? groups(list.data.worklist) : [];
+  const stale = list.fetchedAt !== null && (list.failure !== null || !online);
+
+  const sign = (occurrence: Occurrence, status: SigningStatus, note: string | null) => {
+    setOpen(null);
+    void queue.add({ unitId: unit.id, kind: 'occurrence', targetId: occurrence.id, status, note });
+  };
+
+  const days: [string, string][] = [
+    [addDays(today, -1), t.days.yesterday],
+    [today, t.days.today],
+    [addDays(today, 1), t.days.tomorrow],
+  ];
+
+  return (
+    <section aria-labelledby="day-heading">
+      <h1 id="day-heading">{t.dayHeading(dayName(date))}</h1>
+      <div className="day-switch" role="group" aria-label={t.dayChoice}>
+        {days.map(([day, label]) => (
+          <button
+            key={day}
+            className={`button ${day === date ? '' : 'secondary'}`}
+            aria-pressed={day === date}
+            onClick={() => setDate(day)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      {waiting > 0 && (
+        <div className="notice wait" role="status">
+          <span>{t.queued(waiting)}</span>{' '}
+          {online && (
+            <button className="button secondary" onClick={() => void queue.flush({ all: true })}>
+              {t.sendNow}
+            </button>
+          )}
+        </div>
+      )}
+      {stale && <Notice tone="warn">{t.stale(clock(new Date(list.fetchedAt!).toISOString(), unit.timezone), ago(list.fetchedAt!, now))}</Notice>}
+      {list.failure && list.data === null && <Notice tone="error">{list.failure.text}</Notice>}
+      {list.data === null && !list.failure && <p>{texts.loading}</p>}
+      {list.data !== null && shown.length === 0 && <p>{t.emptyDay}</p>}
+      {shown.map(({ tenant, rows }) => (
+        <section key={tenant.id} className="tenant" aria-labelledby={`tenant-${tenant.id}`}>
+          <h2 id={`tenant-${tenant.id}`}>{tenant.name}</h2>
+          <ul className="rows">
+            {rows.map((occurrence) => (
+              <Row
+                key={occurrence.id}
+                occurrence={occurrence}
+                state={rowState(occurrence, queued.get(occurrence.id), now, list.fetchedAt ?? 0)}
+                onOpen={setOpen}
+                onChanged={refetch}
+              />
+            ))}
+          </ul>
+        </section>
+      ))}
+      {open && (
+        <SignSheet
+          target={sheetTarget(open, unit.timezone, queued.get(open.id))}
+          onSign={(status, note) => sign(open, status, note)}
+          onClose={() => setOpen(null)}
+        />
+      )}
+    </section>
+  );
+}
+
+function sheetTarget(occurrence: Occurrence, timeZone: string, item: QueuedSigning | undefined): SheetTarget {
+  return {
+    title: occurrence.intervention.title,
+    tenant: occurrence.tenant.name,
+    window: windowText(occurrence.windowStart, occurrence.windowEnd, timeZone),
+    instructions: occurrence.intervention.instructions,
+    ...(item && item.state === 'refused' && item.note ? { draft: { status: item.status, note: item.note } } : {}),
+  };
+}
+
+const ICONS: Record<RowState['kind'], string> = {
+  upcoming: '○',
+  ongoing: '◔',
+  overdue: '⚠',
+  waiting: '⏳',
+  signed: '✓',
+  conflict: '⚠',
+  refused: '✕',
+};
+
+function stateText(state: RowState, timeZone: string): string {
+  switch (state.kind) {
+    case 'upcoming':
+    case 'ongoing':
+    case 'overdue':
+    case 'waiting':
+      return t.state[state.kind];
+    case 'signed':
+      return t.state.signed(statusText[state.signed.status], state.signed.timing ? timingText[state.signed.timing] : null);
+    case 'conflict':
+      return t.state.conflict(
+        state.item.conflict?.signedBy ?? '',
+        state.item.conflict?.signedAt ? clock(state.item.conflict.signedAt, timeZone) : '',
+      );
+    case 'refused':
+      return t.state.refused(state.item.failure?.text ?? '');
+  }
+}
+
+const Row = memo(function Row(props: {
+  occurrence: Occurrence;
+  state: RowState;
+  onOpen: (o: Occurrence) => void;
+  onChanged: () => void;
+}) {
+  const { occurrence, state, onOpen, onChanged } = props;
+  const { unit, queue } = usePhone();
+  const window = windowText(occurrence.windowStart, occurrence.windowEnd, unit.timezone);
+  const canSign = state.kind === 'upcoming' || state.kind === 'ongoing' || state.kind === 'overdue';
+  const titleId = `title-${occurrence.id}`;
+  return (
+    <li className={`row state-${state.kind}`} aria-labelledby={titleId} data-occurrence={occurrence.id}>
+      <div className="row-main">
+        <div className="row-text">
+          <span className="row-title" id={titleId}>{occurrence.intervention.title}</span>
+          <span className="row-window">
+            <span className="visually-hidden">{t.window} </span>
+            {window}
+          </span>
+          <span className="row-state">
+            <span aria-hidden="true" className="icon">{ICONS[state.kind]}</span> {stateText(state, unit.timezone)}
+          </span>
+          {state.kind === 'signed' && state.signed.signedByName && state.signed.signedAt && (
+            <span className="row-by">{t.signedBy(state.signed.signedByName, clock(state.signed.signedAt, unit.timezone))}</span>
+          )}
+        </div>
+        {canSign && (
+          <button
+            className="button"
+            aria-label={`${t.sign} ${occurrence.intervention.title}, ${occurrence.tenant.name}, ${window}`}
+            onClick={() => onOpen(occurrence)}
+          >
+            {t.sign}
+          </button>
+        )}
+      </div>
+      <details className="instructions">
+        <summary>
+          {t.instructions}
+          <span className="visually-hidden">: {occurrence.intervention.title}</span>
+        </summary>
+        <p>{occurrence.intervention.instructions || t.noInstructions}</p>
+      </details>
+      {state.kind === 'signed' && <SignedActions occurrence={occurrence} signed={state.signed} item={state.item} onChanged={onChanged} />}
+      {(state.kind === 'conflict' || state.kind === 'refused') && (
+        <div className="actions">
+          <button className="button secondary" onClick={() => void queue.dismiss(state.item.key)}>
+            {t.seen}
+          </button>
+          {state.kind === 'refused' && (
+            <button className="button" onClick={() => onOpen(occurrence)}>
+              {t.signAgain}
+            </button>
+          )}
+        </div>
+      )}
+    </li>
+  );
+});

@@ -1,0 +1,6 @@
+import { useSyncExternalStore } from 'react';
+import type { Session, SessionState } from '../session';
+
+export function useSession(session: Session): SessionState {
+  return useSyncExternalStore(session.subscribe, () => session.current);
+}
