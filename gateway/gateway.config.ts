@@ -364,7 +364,11 @@ function unavailableService(error: unknown): string | null {
   let current: unknown = error;
   for (let depth = 0; current && typeof current === 'object' && depth < 8; depth++) {
     const extensions = (current as { extensions?: Record<string, unknown> }).extensions;
-    if (extensions?.code === 'SUBREQUEST_HTTP_ERROR') return String(extensions.serviceName ?? 'a service');
+    const service = String(extensions?.serviceName ?? 'a service');
+    if (extensions?.code === 'SUBREQUEST_HTTP_ERROR') return service;
+    // A proxy or load balancer in front of a stopped service answers in HTML.
+    const status = (extensions?.response as { status?: number } | undefined)?.status;
+    if (extensions?.code === 'RESPONSE_VALIDATION_FAILED' && status && status >= 502 && status <= 504) return service;
     const next = current as { originalError?: unknown; cause?: unknown };
     current = next.originalError ?? next.cause;
   }
@@ -462,8 +466,8 @@ export const gatewayConfig = defineConfig({
 
   maskedErrors: {
     maskError: (error, message, isDev) => {
-      withoutSubgraphExchanges(error);
       const service = unavailableService(error);
+      withoutSubgraphExchanges(error);
       if (service) {
         return new GraphQLError(`The ${service} service cannot be reached; try again shortly.`, {
           path: (error as GraphQLError).path,

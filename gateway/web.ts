@@ -82,7 +82,7 @@ export function useWebApps(webDir: string): GatewayPlugin {
     const file: File = {
       body,
       type: TYPES[ext] ?? 'application/octet-stream',
-      cache: HASHED.test(name) && !name.startsWith('index') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      cache: HASHED.test(name) ? 'public, max-age=31536000, immutable' : 'no-cache',
       mtimeMs: info.mtimeMs,
     };
     if (COMPRESSIBLE.has(ext) && body.length > 1024) {

@@ -37,15 +37,21 @@ class EchoGateway:
 
 @asynccontextmanager
 async def gateway_for_echo(
-    tmp_path: Path, tokens: TestTokens, *, production: bool = False
+    tmp_path: Path,
+    tokens: TestTokens,
+    *,
+    production: bool = False,
+    web_dir: Path | None = None,
+    route_to: str | None = None,
 ) -> AsyncIterator[EchoGateway]:
+    """``route_to``: where the supergraph says the subgraph is, instead of where it runs."""
     subgraph = create_app(jwks_document([tokens.key]))
     async with serve(subgraph) as subgraph_url:
         sdl_dir = tmp_path / "sdl"
         sdl_dir.mkdir(exist_ok=True)
         (sdl_dir / "echo.graphql").write_text(schema.as_str())
         supergraph = tmp_path / "supergraph.graphql"
-        env = {**os.environ, "SIGNA_SUBGRAPHS": f"echo={subgraph_url}/graphql"}
+        env = {**os.environ, "SIGNA_SUBGRAPHS": f"echo={route_to or subgraph_url}/graphql"}
         composed = await asyncio.to_thread(
             subprocess.run,
             [
@@ -78,6 +84,7 @@ async def gateway_for_echo(
                 "SIGNA_JWKS_URL": f"{subgraph_url}/.well-known/jwks.json",
                 "SIGNA_JWT_ISSUER": ISSUER,
                 "SIGNA_JWT_AUDIENCE": AUDIENCE,
+                **({"SIGNA_WEB_DIR": str(web_dir)} if web_dir else {}),
             },
             tmp_path / "logs",
         )
@@ -215,6 +222,9 @@ async def test_login_is_rate_limited_per_client(edge, http):
     spelled = 'mutation { ...L } fragment L on Mutation { again: login(username: "someone") }'
     refused = await client.raw(spelled)
     assert "Too many login attempts" in refused["errors"][0]["message"], refused
+    # A code of its own, so a client can say "wait a minute" rather than "wrong password".
+    assert refused["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert refused["errors"][0]["extensions"]["retryAfterSeconds"] >= 1
     # Other operations from the same client are not limited.
     assert (await client.raw("{ requestId }")).get("data") is not None
 
@@ -257,7 +267,35 @@ async def test_a_failing_subgraph_leaves_no_variables_in_the_gateways_log(tmp_pa
     assert answer.json()["errors"], answer.text
     assert secret not in answer.text
     assert "kaffe-och-bulle" not in log, log[-2000:]
-    assert "Unexpected error" in answer.text or "502" in log  # the failure itself was seen
+    assert "SERVICE_UNAVAILABLE" in answer.text or "502" in log  # the failure itself was seen
+
+
+async def test_a_subgraph_that_cannot_be_reached_is_service_unavailable_with_503(
+    tmp_path, http, tokens
+):
+    """Not the masked INTERNAL_SERVER_ERROR with HTTP 200: a phone keeps such a signing
+    queued and tries again, where it shows a real bug as one."""
+    nobody_there = f"http://127.0.0.1:{find_free_port()}"
+    async with gateway_for_echo(tmp_path, tokens, route_to=nobody_there) as gateway:
+        answer = await http.post(gateway.url, json={"query": "{ requestId }"})
+    body = answer.json()
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == "5"
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "SERVICE_UNAVAILABLE", "service": "echo"}
+    assert "http" not in body["errors"][0]["extensions"]
+
+
+async def test_a_subgraph_answering_like_a_broken_proxy_is_service_unavailable(
+    tmp_path, http, tokens
+):
+    login = "mutation($u: String!) { login(username: $u) }"
+    async with gateway_for_echo(tmp_path, tokens) as gateway:
+        answer = await http.post(
+            gateway.url, json={"query": login, "variables": {"u": BROKEN_SUBGRAPH}}
+        )
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
 
 
 async def test_a_production_gateway_without_its_token_settings_refuses_to_start(tmp_path):
