@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Hive Gateway in front of the four subgraphs.
+# Hive Gateway in front of the four subgraphs, serving the built front ends (web/dist) too.
 #   docker build -f deploy/gateway.Dockerfile -t signa-gateway:dev .   (context: repository root)
 #
 # The committed gateway/supergraph.graphql routes to 127.0.0.1:8101-8104 (what `make dev`
@@ -14,6 +14,17 @@ WORKDIR /app/gateway
 COPY gateway/package.json gateway/package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
+# The phone app and the admin web, built from the committed public schema.
+FROM ${NODE_IMAGE} AS web
+WORKDIR /app/web
+COPY web/package.json web/package-lock.json ./
+COPY web/shared/package.json shared/
+COPY web/phone/package.json phone/
+COPY web/admin/package.json admin/
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY web/ ./
+RUN npm run build
+
 FROM ${NODE_IMAGE}
 ARG IDENTITY_URL=http://identity:8101/graphql
 ARG INTERVENTIONS_URL=http://interventions:8102/graphql
@@ -23,10 +34,12 @@ ENV NODE_ENV=production \
     SIGNA_GATEWAY_HOST=0.0.0.0 \
     SIGNA_GATEWAY_PORT=4000 \
     SIGNA_PRODUCTION=1 \
+    SIGNA_WEB_DIR=/app/web \
     LOG_JSON=1
 WORKDIR /app/gateway
 COPY --from=deps /app/gateway/node_modules ./node_modules
-COPY gateway/package.json gateway/gateway.config.ts gateway/supergraph.graphql ./
+COPY gateway/package.json gateway/gateway.config.ts gateway/web.ts gateway/supergraph.graphql ./
+COPY --from=web /app/web/dist /app/web
 RUN sed -i \
       -e "s#\"http://127.0.0.1:8101/graphql\"#\"${IDENTITY_URL}\"#" \
       -e "s#\"http://127.0.0.1:8102/graphql\"#\"${INTERVENTIONS_URL}\"#" \

@@ -1,0 +1,249 @@
+"""The phone app in a real Chromium against the whole stack: first-load size, load times, a tap.
+
+    .venv/bin/python bench/phone.py [--runs 3]
+
+Targets (issue 15, WEB.md):
+- the phone app's first load ≤ 150 KB of JavaScript, gzipped;
+- with the CPU throttled 4× and the network at 1.6 Mbit/s and 150 ms RTT, from navigation to
+  a day list of 40 occurrences on screen ≤ 2.0 s cold and ≤ 1.0 s warm (service worker);
+- a tap on Utförd shows the row signed ≤ 100 ms after the tap (optimistically) and confirmed
+  ≤ 1 s;
+- a day list of 300 occurrences renders with no long task over 200 ms.
+
+What runs: the stack of the end-to-end tests (tests/e2e/stack.py: the four services in this
+process on PostgreSQL or SQLite, the real broker, the real Hive Gateway serving web/dist) and
+Debian's Chromium driven by Playwright. "Cold" is a signed-in phone whose HTTP cache and
+service worker are gone (a first visit after log-in); "warm" is the next visit, the app shell
+from the service worker. Both restore the session (one refresh) and read the day list.
+Build the apps first: ``make web``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import re
+import statistics
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import BrowserContext, Page, async_playwright
+
+from tests.e2e.routine import (
+    PASSWORD,
+    Person,
+    create_active_intervention,
+    create_unit,
+    first_system_admin,
+    new_person,
+    next_minute_at_least,
+)
+from tests.e2e.stack import Stack, whole_stack
+from tests.support.databases import TestDatabases, postgres_admin_url
+from tests.support.graphql import GraphQLClient
+
+ROOT = Path(__file__).resolve().parent.parent
+DIST = ROOT / "web" / "dist"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
+SLOW_NETWORK = {
+    "offline": False,
+    "latency": 150,
+    "downloadThroughput": 1.6e6 / 8,
+    "uploadThroughput": 0.75e6 / 8,
+}
+
+
+def first_load_javascript() -> tuple[int, int, list[str]]:
+    """(raw bytes, gzip bytes, files) of the scripts index.html loads before anything else."""
+    html = (DIST / "index.html").read_text()
+    files = re.findall(r'(?:src|href)="(/assets/[^"]+\.js)"', html)
+    raw = gz = 0
+    for name in files:
+        body = (DIST / name.lstrip("/")).read_bytes()
+        raw += len(body)
+        gz += len(gzip.compress(body, 9))
+    return raw, gz, files
+
+
+async def seed_unit(admin: Person, stack: Stack, *, name: str, tenants: int, each: int) -> Person:
+    """A unit with ``tenants`` × ``each`` occurrences today, and a care worker for it."""
+    unit_id = await create_unit(admin, name)
+    slug = re.sub(r"[^a-z0-9]", "", name.lower())
+    sol_admin = await new_person(stack, admin, unit_id=unit_id, username=f"sol{slug}", roles=["SOL_ADMIN"])
+    staff = await new_person(stack, admin, unit_id=unit_id, username=f"staff{slug}", roles=["CARE_STAFF"])
+    start = next_minute_at_least(120)
+
+    async def tenant(number: int) -> None:
+        created = await sol_admin.client(
+            "mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }",
+            {"i": {"unitId": unit_id, "name": f"Hyresgäst {number:03d}"}},
+        )
+        tenant_id = created["createTenant"]["id"]
+        for k in range(each):
+            window = start + timedelta(minutes=10 * k)
+            await create_active_intervention(
+                sol_admin,
+                tenant_id=tenant_id,
+                title=f"Insats {k + 1}",
+                start=window,
+                end=window + timedelta(minutes=30),
+            )
+
+    for batch in range(0, tenants, 5):
+        await asyncio.gather(*(tenant(n) for n in range(batch, min(tenants, batch + 5))))
+    return staff
+
+
+async def wait_for_worklist(person: Person, count: int) -> None:
+    """Until interventions has materialised the occurrences (they arrive through events)."""
+    unit = await person.client("{ me { roles { unitId } } }")
+    unit_id = unit["me"]["roles"][0]["unitId"]
+    for _ in range(600):
+        listed = await person.client("query($u: ID!) { worklist(unitId: $u) { id } }", {"u": unit_id})
+        if len(listed["worklist"]) >= count:
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"the worklist never reached {count} occurrences")
+
+
+async def signed_in_page(context: BrowserContext, url: str, person: Person) -> Page:
+    page = await context.new_page()
+    await page.goto(url)
+    await page.get_by_label("Användarnamn").fill(person.username)
+    await page.get_by_label("Lösenord").fill(PASSWORD)
+    await page.get_by_role("button", name="Logga in").click()
+    await page.wait_for_selector("li.row")
+    await page.evaluate("navigator.serviceWorker.ready")
+    return page
+
+
+async def timed_load(page: Page, url: str, rows: int, *, cold: bool) -> float:
+    """Milliseconds from navigation start to ``rows`` rows of the day list in the DOM."""
+    cdp = await page.context.new_cdp_session(page)
+    if cold:
+        await page.evaluate(
+            "Promise.all((async () => (await navigator.serviceWorker.getRegistrations()).map(r => r.unregister()))())"
+        )
+        await page.evaluate("caches.keys().then(keys => Promise.all(keys.map(k => caches.delete(k))))")
+        await cdp.send("Network.clearBrowserCache")
+    await cdp.send("Network.enable")
+    await cdp.send("Network.emulateNetworkConditions", SLOW_NETWORK)
+    await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    try:
+        await page.goto(url, wait_until="commit")
+        await page.wait_for_function(f"document.querySelectorAll('li.row').length >= {rows}", timeout=30_000)
+        elapsed: float = await page.evaluate("performance.now()")
+    finally:
+        await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+        await cdp.send("Network.emulateNetworkConditions", {**SLOW_NETWORK, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        await cdp.detach()
+    if cold:
+        await page.evaluate("navigator.serviceWorker.ready")
+    return elapsed
+
+
+TAP_PROBE = """
+() => new Promise((resolve) => {
+  const button = document.querySelector('li.row.state-ongoing button.button, li.row.state-upcoming button.button');
+  const row = button.closest('li.row');
+  button.click();
+  requestAnimationFrame(() => {
+    const done = [...document.querySelectorAll('dialog .choice')].find((b) => b.textContent === 'Utförd');
+    let tapped = 0, optimistic = null;
+    const seen = new MutationObserver(() => {
+      const current = document.querySelector(`li.row[data-occurrence="${row.dataset.occurrence}"]`);
+      const cls = current ? current.className : '';
+      const now = performance.now();
+      if (optimistic === null && /state-(waiting|signed)/.test(cls)) optimistic = now - tapped;
+      if (/state-signed/.test(cls)) {
+        seen.disconnect();
+        resolve({ optimistic, confirmed: now - tapped });
+      }
+    });
+    seen.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+    tapped = performance.now();
+    done.click();
+  });
+})
+"""
+
+LONG_TASKS = """
+window.__longTasks = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+}).observe({ type: 'longtask', buffered: true });
+"""
+
+
+async def long_tasks_for(context: BrowserContext, url: str, person: Person, rows: int) -> list[float]:
+    page = await signed_in_page(context, url, person)
+    await page.add_init_script(LONG_TASKS)
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    await page.reload()
+    await page.wait_for_function(f"document.querySelectorAll('li.row').length >= {rows}", timeout=60_000)
+    await page.wait_for_timeout(500)
+    tasks: list[float] = await page.evaluate("window.__longTasks")
+    await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    await page.close()
+    return tasks
+
+
+def summary(values: list[float]) -> str:
+    return f"median {statistics.median(values):7.0f} ms, max {max(values):7.0f} ms  ({', '.join(f'{v:.0f}' for v in values)})"
+
+
+async def run(runs: int) -> None:
+    if not (DIST / "index.html").exists():
+        raise SystemExit("web/dist is missing: run `make web` first")
+    raw, gz, files = first_load_javascript()
+    print(f"first-load JavaScript: {gz / 1024:.1f} KB gzipped ({raw / 1024:.1f} KB raw, {len(files)} file(s))   target ≤ 150 KB")
+
+    databases = TestDatabases(admin_url=postgres_admin_url(), sqlite_dir=Path(tempfile.mkdtemp()))
+    with tempfile.TemporaryDirectory() as work:
+        async with whole_stack(databases=databases, work_dir=Path(work), web_dir=DIST) as stack:
+            import httpx
+
+            async with httpx.AsyncClient(timeout=30) as http:
+                gateway = GraphQLClient(http, stack.gateway_url)
+                admin = await first_system_admin(stack, gateway)
+                forty = await seed_unit(admin, stack, name="Forty", tenants=10, each=4)
+                many = await seed_unit(admin, stack, name="Many", tenants=30, each=10)
+                await wait_for_worklist(forty, 40)
+                await wait_for_worklist(many, 300)
+                site = stack.gateway_url.removesuffix("/graphql") + "/"
+                async with async_playwright() as p:
+                    browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                    phone: dict[str, Any] = dict(p.devices["Pixel 7"])
+                    context = await browser.new_context(**phone, locale="sv-SE")
+                    page = await signed_in_page(context, site, forty)
+                    cold = [await timed_load(page, site, 40, cold=True) for _ in range(runs)]
+                    warm = [await timed_load(page, site, 40, cold=False) for _ in range(runs)]
+                    print(f"day list of 40, 4× CPU, 1.6 Mbit/s, 150 ms RTT, cold: {summary(cold)}   target ≤ 2000 ms")
+                    print(f"day list of 40, 4× CPU, 1.6 Mbit/s, 150 ms RTT, warm: {summary(warm)}   target ≤ 1000 ms")
+                    taps = [await page.evaluate(TAP_PROBE) for _ in range(runs * 2)]
+                    print(f"tap on Utförd → row signed (optimistic): {summary([t['optimistic'] for t in taps])}   target ≤ 100 ms")
+                    print(f"tap on Utförd → confirmed by the server: {summary([t['confirmed'] for t in taps])}   target ≤ 1000 ms")
+                    await context.close()
+                    context = await browser.new_context(**phone, locale="sv-SE")
+                    tasks = await long_tasks_for(context, site, many, 300)
+                    longest = max(tasks, default=0.0)
+                    print(
+                        f"day list of 300, 4× CPU: {len(tasks)} long task(s), longest {longest:.0f} ms   target: none over 200 ms"
+                    )
+                    await browser.close()
+    await databases.drop_all()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    asyncio.run(run(parser.parse_args().runs))
+
+
+if __name__ == "__main__":
+    main()
