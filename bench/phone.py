@@ -30,6 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.async_api import BrowserContext, Page, async_playwright
 
 from tests.e2e.routine import (
@@ -73,8 +74,12 @@ async def seed_unit(admin: Person, stack: Stack, *, name: str, tenants: int, eac
     """A unit with ``tenants`` × ``each`` occurrences today, and a care worker for it."""
     unit_id = await create_unit(admin, name)
     slug = re.sub(r"[^a-z0-9]", "", name.lower())
-    sol_admin = await new_person(stack, admin, unit_id=unit_id, username=f"sol{slug}", roles=["SOL_ADMIN"])
-    staff = await new_person(stack, admin, unit_id=unit_id, username=f"staff{slug}", roles=["CARE_STAFF"])
+    sol_admin = await new_person(
+        stack, admin, unit_id=unit_id, username=f"sol{slug}", roles=["SOL_ADMIN"]
+    )
+    staff = await new_person(
+        stack, admin, unit_id=unit_id, username=f"staff{slug}", roles=["CARE_STAFF"]
+    )
     start = next_minute_at_least(120)
 
     async def tenant(number: int) -> None:
@@ -103,7 +108,9 @@ async def wait_for_worklist(person: Person, count: int) -> None:
     unit = await person.client("{ me { roles { unitId } } }")
     unit_id = unit["me"]["roles"][0]["unitId"]
     for _ in range(600):
-        listed = await person.client("query($u: ID!) { worklist(unitId: $u) { id } }", {"u": unit_id})
+        listed = await person.client(
+            "query($u: ID!) { worklist(unitId: $u) { id } }", {"u": unit_id}
+        )
         if len(listed["worklist"]) >= count:
             return
         await asyncio.sleep(0.2)
@@ -126,20 +133,28 @@ async def timed_load(page: Page, url: str, rows: int, *, cold: bool) -> float:
     cdp = await page.context.new_cdp_session(page)
     if cold:
         await page.evaluate(
-            "Promise.all((async () => (await navigator.serviceWorker.getRegistrations()).map(r => r.unregister()))())"
+            "navigator.serviceWorker.getRegistrations()"
+            ".then(all => Promise.all(all.map(r => r.unregister())))"
         )
-        await page.evaluate("caches.keys().then(keys => Promise.all(keys.map(k => caches.delete(k))))")
+        await page.evaluate(
+            "caches.keys().then(keys => Promise.all(keys.map(k => caches.delete(k))))"
+        )
         await cdp.send("Network.clearBrowserCache")
     await cdp.send("Network.enable")
     await cdp.send("Network.emulateNetworkConditions", SLOW_NETWORK)
     await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
     try:
         await page.goto(url, wait_until="commit")
-        await page.wait_for_function(f"document.querySelectorAll('li.row').length >= {rows}", timeout=30_000)
+        await page.wait_for_function(
+            f"document.querySelectorAll('li.row').length >= {rows}", timeout=30_000
+        )
         elapsed: float = await page.evaluate("performance.now()")
     finally:
         await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
-        await cdp.send("Network.emulateNetworkConditions", {**SLOW_NETWORK, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+        await cdp.send(
+            "Network.emulateNetworkConditions",
+            {**SLOW_NETWORK, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
         await cdp.detach()
     if cold:
         await page.evaluate("navigator.serviceWorker.ready")
@@ -148,11 +163,13 @@ async def timed_load(page: Page, url: str, rows: int, *, cold: bool) -> float:
 
 TAP_PROBE = """
 () => new Promise((resolve) => {
-  const button = document.querySelector('li.row.state-ongoing button.button, li.row.state-upcoming button.button');
+  const button = document.querySelector(
+    'li.row.state-ongoing button.button, li.row.state-upcoming button.button');
   const row = button.closest('li.row');
   button.click();
   requestAnimationFrame(() => {
-    const done = [...document.querySelectorAll('dialog .choice')].find((b) => b.textContent === 'Utförd');
+    const done = [...document.querySelectorAll('dialog .choice')]
+      .find((b) => b.textContent === 'Utförd');
     let tapped = 0, optimistic = null;
     const seen = new MutationObserver(() => {
       const current = document.querySelector(`li.row[data-occurrence="${row.dataset.occurrence}"]`);
@@ -164,7 +181,8 @@ TAP_PROBE = """
         resolve({ optimistic, confirmed: now - tapped });
       }
     });
-    seen.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+    seen.observe(document.body,
+      { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
     tapped = performance.now();
     done.click();
   });
@@ -179,13 +197,17 @@ new PerformanceObserver((list) => {
 """
 
 
-async def long_tasks_for(context: BrowserContext, url: str, person: Person, rows: int) -> list[float]:
+async def long_tasks_for(
+    context: BrowserContext, url: str, person: Person, rows: int
+) -> list[float]:
     page = await signed_in_page(context, url, person)
     await page.add_init_script(LONG_TASKS)
     cdp = await context.new_cdp_session(page)
     await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
     await page.reload()
-    await page.wait_for_function(f"document.querySelectorAll('li.row').length >= {rows}", timeout=60_000)
+    await page.wait_for_function(
+        f"document.querySelectorAll('li.row').length >= {rows}", timeout=60_000
+    )
     await page.wait_for_timeout(500)
     tasks: list[float] = await page.evaluate("window.__longTasks")
     await cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
@@ -193,54 +215,68 @@ async def long_tasks_for(context: BrowserContext, url: str, person: Person, rows
     return tasks
 
 
-def summary(values: list[float]) -> str:
-    return f"median {statistics.median(values):7.0f} ms, max {max(values):7.0f} ms  ({', '.join(f'{v:.0f}' for v in values)})"
+def report(label: str, values: list[float], target: str) -> None:
+    runs = ", ".join(f"{v:.0f}" for v in values)
+    median, longest = statistics.median(values), max(values)
+    print(f"{label}: median {median:5.0f} ms, max {longest:5.0f} ms ({runs})   target {target}")
+
+
+async def measure(stack: Stack, gateway: GraphQLClient, runs: int) -> None:
+    admin = await first_system_admin(stack, gateway)
+    forty = await seed_unit(admin, stack, name="Forty", tenants=10, each=4)
+    many = await seed_unit(admin, stack, name="Many", tenants=30, each=10)
+    await wait_for_worklist(forty, 40)
+    await wait_for_worklist(many, 300)
+    site = stack.gateway_url.removesuffix("/graphql") + "/"
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        phone: dict[str, Any] = dict(p.devices["Pixel 7"])
+        context = await browser.new_context(**phone, locale="sv-SE")
+        page = await signed_in_page(context, site, forty)
+        cold = [await timed_load(page, site, 40, cold=True) for _ in range(runs)]
+        warm = [await timed_load(page, site, 40, cold=False) for _ in range(runs)]
+        slow = "day list of 40, 4× CPU, 1.6 Mbit/s, 150 ms RTT"
+        report(f"{slow}, cold", cold, "≤ 2000 ms")
+        report(f"{slow}, warm", warm, "≤ 1000 ms")
+        taps = [await page.evaluate(TAP_PROBE) for _ in range(runs * 2)]
+        optimistic = [t["optimistic"] for t in taps]
+        report("tap on Utförd → row signed (optimistic)", optimistic, "≤ 100 ms")
+        confirmed = [t["confirmed"] for t in taps]
+        report("tap on Utförd → confirmed by the server", confirmed, "≤ 1000 ms")
+        await context.close()
+        context = await browser.new_context(**phone, locale="sv-SE")
+        tasks = await long_tasks_for(context, site, many, 300)
+        longest = max(tasks, default=0.0)
+        print(
+            f"day list of 300, 4× CPU: {len(tasks)} long task(s), "
+            f"longest {longest:.0f} ms   target: none over 200 ms"
+        )
+        await browser.close()
 
 
 async def run(runs: int) -> None:
     if not (DIST / "index.html").exists():
         raise SystemExit("web/dist is missing: run `make web` first")
     raw, gz, files = first_load_javascript()
-    print(f"first-load JavaScript: {gz / 1024:.1f} KB gzipped ({raw / 1024:.1f} KB raw, {len(files)} file(s))   target ≤ 150 KB")
+    print(
+        f"first-load JavaScript: {gz / 1024:.1f} KB gzipped "
+        f"({raw / 1024:.1f} KB raw, {len(files)} file(s))   target ≤ 150 KB"
+    )
 
     databases = TestDatabases(admin_url=postgres_admin_url(), sqlite_dir=Path(tempfile.mkdtemp()))
     with tempfile.TemporaryDirectory() as work:
-        async with whole_stack(databases=databases, work_dir=Path(work), web_dir=DIST) as stack:
-            import httpx
-
-            async with httpx.AsyncClient(timeout=30) as http:
-                gateway = GraphQLClient(http, stack.gateway_url)
-                admin = await first_system_admin(stack, gateway)
-                forty = await seed_unit(admin, stack, name="Forty", tenants=10, each=4)
-                many = await seed_unit(admin, stack, name="Many", tenants=30, each=10)
-                await wait_for_worklist(forty, 40)
-                await wait_for_worklist(many, 300)
-                site = stack.gateway_url.removesuffix("/graphql") + "/"
-                async with async_playwright() as p:
-                    browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                    phone: dict[str, Any] = dict(p.devices["Pixel 7"])
-                    context = await browser.new_context(**phone, locale="sv-SE")
-                    page = await signed_in_page(context, site, forty)
-                    cold = [await timed_load(page, site, 40, cold=True) for _ in range(runs)]
-                    warm = [await timed_load(page, site, 40, cold=False) for _ in range(runs)]
-                    print(f"day list of 40, 4× CPU, 1.6 Mbit/s, 150 ms RTT, cold: {summary(cold)}   target ≤ 2000 ms")
-                    print(f"day list of 40, 4× CPU, 1.6 Mbit/s, 150 ms RTT, warm: {summary(warm)}   target ≤ 1000 ms")
-                    taps = [await page.evaluate(TAP_PROBE) for _ in range(runs * 2)]
-                    print(f"tap on Utförd → row signed (optimistic): {summary([t['optimistic'] for t in taps])}   target ≤ 100 ms")
-                    print(f"tap on Utförd → confirmed by the server: {summary([t['confirmed'] for t in taps])}   target ≤ 1000 ms")
-                    await context.close()
-                    context = await browser.new_context(**phone, locale="sv-SE")
-                    tasks = await long_tasks_for(context, site, many, 300)
-                    longest = max(tasks, default=0.0)
-                    print(
-                        f"day list of 300, 4× CPU: {len(tasks)} long task(s), longest {longest:.0f} ms   target: none over 200 ms"
-                    )
-                    await browser.close()
+        async with (
+            whole_stack(databases=databases, work_dir=Path(work), web_dir=DIST) as stack,
+            httpx.AsyncClient(timeout=30) as http,
+        ):
+            await measure(stack, GraphQLClient(http, stack.gateway_url), runs)
     await databases.drop_all()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     asyncio.run(run(parser.parse_args().runs))
 

@@ -43,7 +43,8 @@ async def test_pages_carry_the_security_headers(site, http):
     csp = response.headers["content-security-policy"]
     assert response.status_code == 200
     assert "phone" in response.text
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
     assert "connect-src 'self'" in csp
     assert "frame-ancestors 'none'" in csp
     assert response.headers["referrer-policy"] == "no-referrer"
@@ -104,7 +105,11 @@ async def test_text_is_sent_compressed_to_a_browser_that_takes_brotli(site):
     assert len(response.content) < len(SCRIPT) / 10
     unpacked = await asyncio.to_thread(
         subprocess.run,
-        ["node", "-e", "process.stdout.write(require('zlib').brotliDecompressSync(require('fs').readFileSync(0)))"],
+        [
+            "node",
+            "-e",
+            "process.stdout.write(require('zlib').brotliDecompressSync(require('fs').readFileSync(0)))",
+        ],
         input=response.content,
         capture_output=True,
     )
