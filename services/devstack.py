@@ -179,8 +179,9 @@ def run_dev_stack() -> None:
         _say("demo log-ins (unit Solgläntan):")
         for login in logins:
             _say(f"  {login.role:<13} {login.username:<10} {login.password}")
-        _say(f"phone app (care staff; open it in a phone-sized window): http://127.0.0.1:{GATEWAY_PORT}/")
-        _say(f"admin web (SoL-admins, managers, system administrators): http://127.0.0.1:{GATEWAY_PORT}/admin/")
+        site = f"http://127.0.0.1:{GATEWAY_PORT}"
+        _say(f"phone app (care staff; open it in a phone-sized window): {site}/")
+        _say(f"admin web (SoL-admins, managers, system administrators): {site}/admin/")
         _say(f"GraphQL for phones, admin web and reporting tools: {gateway_url}")
         _say(f"e-mail sent by the system: {stack.root / 'mail'}; logs: {stack.logs}")
         _say("Ctrl-C stops everything")
