@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install web dev test test-web check lint typecheck imports compose compose-check bench clean
+.PHONY: install web screenshots dev test test-web check lint typecheck imports compose compose-check bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ dev: install web
 ## make test: the whole suite (unit, integration on PostgreSQL or SQLite, end to end)
 test: install web compose-check test-web
 	$(PY) -m pytest -q
+
+## the phone app's screens for the README, taken by the browser tests
+screenshots: install web
+	SIGNA_SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -q tests/web
 
 ## the front ends' unit tests (vitest)
 test-web: web/node_modules/.installed

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 
 from libs.devstack.broker import BrokerProcess, find_free_port
 from libs.devstack.processes import ChildProcess, spawn
@@ -37,6 +38,35 @@ ISSUER = "https://signa.local/identity"
 AUDIENCE = "signa"
 
 
+class Services:
+    """The four services, each of which can be stopped and started again in place.
+
+    A restart builds the app afresh from the same settings, on the same port and database,
+    as a restarted process would: what the gateway and the clients see is a service that was
+    away for a while.
+    """
+
+    def __init__(self, factories: dict[str, Callable[[], FastAPI]], ports: dict[str, int]) -> None:
+        self._factories = factories
+        self._ports = ports
+        self._running: dict[str, AbstractAsyncContextManager[str]] = {}
+
+    async def start(self, name: str) -> None:
+        if name in self._running:
+            raise RuntimeError(f"{name} is already running")
+        server = serve(self._factories[name](), port=self._ports[name])
+        await server.__aenter__()
+        self._running[name] = server
+
+    async def stop(self, name: str) -> None:
+        server = self._running.pop(name)
+        await server.__aexit__(None, None, None)
+
+    async def stop_all(self) -> None:
+        for name in reversed(list(self._running)):
+            await self.stop(name)
+
+
 @dataclass(frozen=True)
 class Stack:
     gateway_url: str
@@ -44,10 +74,24 @@ class Stack:
     mail: MailSink
     broker: BrokerProcess
     identity_settings: IdentitySettings
+    services: Services = field(repr=False, compare=False)
 
     @property
     def gateway_ws_url(self) -> str:
         return self.gateway_url.replace("http://", "ws://")
+
+    @property
+    def base_url(self) -> str:
+        """Where the gateway serves the front ends (when started with a web directory)."""
+        return self.gateway_url.removesuffix("/graphql")
+
+    async def stop_service(self, name: str) -> None:
+        """Stop one service ("signing", …); the gateway then answers SERVICE_UNAVAILABLE."""
+        await self.services.stop(name)
+
+    async def start_service(self, name: str) -> None:
+        """Start a stopped service again: same port, same settings, same database."""
+        await self.services.start(name)
 
 
 async def _gateway_ready(url: str, child: ChildProcess) -> bool:
@@ -62,8 +106,13 @@ async def _gateway_ready(url: str, child: ChildProcess) -> bool:
 
 @asynccontextmanager
 async def whole_stack(
-    *, databases: TestDatabases, work_dir: Path, production: bool = False
+    *,
+    databases: TestDatabases,
+    work_dir: Path,
+    production: bool = False,
+    web_dir: Path | None = None,
 ) -> AsyncIterator[Stack]:
+    """``web_dir``: built front ends (web/dist) for the gateway to serve (SIGNA_WEB_DIR)."""
     logs = work_dir / "logs"
     broker = BrokerProcess(log_dir=logs)
     await asyncio.to_thread(broker.start)
@@ -71,7 +120,12 @@ async def whole_stack(
     sink.start()
     try:
         async with _services_and_gateway(
-            databases=databases, work_dir=work_dir, production=production, broker=broker, sink=sink
+            databases=databases,
+            work_dir=work_dir,
+            production=production,
+            web_dir=web_dir,
+            broker=broker,
+            sink=sink,
         ) as stack:
             yield stack
     finally:
@@ -85,6 +139,7 @@ async def _services_and_gateway(
     databases: TestDatabases,
     work_dir: Path,
     production: bool,
+    web_dir: Path | None,
     broker: BrokerProcess,
     sink: MailSink,
 ) -> AsyncIterator[Stack]:
@@ -109,35 +164,31 @@ async def _services_and_gateway(
         public_url=f"http://127.0.0.1:{gateway_port}",
         mail_poll_seconds=0.2,
     )
-    apps = {
-        "identity": identity_app(identity_settings),
-        "interventions": interventions_app(
-            InterventionsSettings(
-                database_url=await databases.create("interventions"),
-                port=ports["interventions"],
-                common=common,
-            )
-        ),
-        "signing": signing_app(
-            SigningSettings(
-                database_url=await databases.create("signing"),
-                port=ports["signing"],
-                common=common,
-            )
-        ),
-        "alarms": alarms_app(
-            AlarmsSettings(
-                database_url=await databases.create("alarms"),
-                port=ports["alarms"],
-                common=common,
-            )
-        ),
-    }
+    interventions_settings = InterventionsSettings(
+        database_url=await databases.create("interventions"),
+        port=ports["interventions"],
+        common=common,
+    )
+    signing_settings = SigningSettings(
+        database_url=await databases.create("signing"), port=ports["signing"], common=common
+    )
+    alarms_settings = AlarmsSettings(
+        database_url=await databases.create("alarms"), port=ports["alarms"], common=common
+    )
+    services = Services(
+        {
+            "identity": lambda: identity_app(identity_settings),
+            "interventions": lambda: interventions_app(interventions_settings),
+            "signing": lambda: signing_app(signing_settings),
+            "alarms": lambda: alarms_app(alarms_settings),
+        },
+        ports,
+    )
     gateway: ChildProcess | None = None
-    async with AsyncExitStack() as servers:
+    try:
+        for name in ports:
+            await services.start(name)
         try:
-            for name, app in apps.items():
-                await servers.enter_async_context(serve(app, port=ports[name]))
             supergraph = work_dir / "supergraph.graphql"
             if await asyncio.to_thread(compose, out=supergraph, urls=urls) != 0:
                 raise RuntimeError("the subgraphs do not compose")
@@ -149,6 +200,7 @@ async def _services_and_gateway(
                 "SIGNA_JWKS_URL": common.jwks_url,
                 "SIGNA_JWT_ISSUER": ISSUER,
                 "SIGNA_JWT_AUDIENCE": AUDIENCE,
+                **({"SIGNA_WEB_DIR": str(web_dir)} if web_dir is not None else {}),
             }
             binary = GATEWAY_DIR / "node_modules" / ".bin" / "hive-gateway"
             gateway = spawn(
@@ -165,7 +217,10 @@ async def _services_and_gateway(
                 mail=sink,
                 broker=broker,
                 identity_settings=identity_settings,
+                services=services,
             )
         finally:
             if gateway is not None:
                 gateway.stop(timeout=10)
+    finally:
+        await services.stop_all()

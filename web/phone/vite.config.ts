@@ -36,6 +36,11 @@ export default defineConfig({
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [/^\/graphql/, /^\/admin/, /^\/healthcheck/, /^\/readiness/],
         cleanupOutdatedCaches: true,
+        // The page that installs the worker is the one that must open offline next: take it
+        // over now, and let a new version replace the old at once (with injectRegister off,
+        // registerType alone does not say so in the built sw.js).
+        skipWaiting: true,
+        clientsClaim: true,
       },
     }),
   ],

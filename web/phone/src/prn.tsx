@@ -49,7 +49,7 @@ export function PrnScreen() {
                       {last && (
                         <span className="row-state">
                           {last.state === 'pending'
-                            ? `⏳ ${t.state.waiting}`
+                            ? `◷ ${t.state.waiting}`
                             : last.state === 'accepted'
                               ? `✓ ${t.prn.lastSigned(statusText[last.status], clock(new Date(last.queuedAt).toISOString(), unit.timezone))}`
                               : `✕ ${t.state.refused(last.failure?.text ?? '')}`}

@@ -1,5 +1,5 @@
 // Today's list: grouped per care recipient, ordered by window, each row's state at a glance.
-import { memo, useEffect, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useCachedQuery } from '@shared/cached';
 import { Notice } from '@shared/components/Notice';
 import type { SigningStatus, WorklistQuery } from '@shared/gql/graphql';
@@ -23,6 +23,22 @@ function useMinute(): number {
     return () => clearInterval(timer);
   }, []);
   return now;
+}
+
+// The list learns of a signing or an annulment through events, a moment (usually well under a
+// second) after the server answered, so a read made at once may still show the row as it was:
+// it is read again after these delays. The last is within rowstate.ts's LIST_LAG_MS.
+const FOLLOW_UPS_MS = [1_000, 3_000, 10_000];
+
+/** Reads the list now and again while it catches up with a change just answered. */
+function useFollowUp(refetch: () => Promise<void>): () => void {
+  const timers = useRef<ReturnType<typeof setTimeout>[]>([]);
+  useEffect(() => () => timers.current.forEach(clearTimeout), []);
+  return useCallback(() => {
+    timers.current.forEach(clearTimeout);
+    void refetch();
+    timers.current = FOLLOW_UPS_MS.map((ms) => setTimeout(() => void refetch(), ms));
+  }, [refetch]);
 }
 
 function groups(occurrences: Occurrence[]): { tenant: Occurrence['tenant']; rows: Occurrence[] }[] {
@@ -56,9 +72,10 @@ export function WorklistScreen() {
   // Read the list again when the server has answered something, and now and then.
   const answered = items.filter((item) => item.state !== 'pending').length;
   const refetch = list.refetch;
+  const followUp = useFollowUp(refetch);
   useEffect(() => {
-    if (answered > 0) void refetch();
-  }, [answered, refetch]);
+    if (answered > 0) followUp();
+  }, [answered, followUp]);
   useEffect(() => {
     const timer = setInterval(() => navigator.onLine && void refetch(), 60_000);
     const shown = () => document.visibilityState === 'visible' && void refetch();
@@ -125,7 +142,7 @@ export function WorklistScreen() {
                 occurrence={occurrence}
                 state={rowState(occurrence, queued.get(occurrence.id), now, list.fetchedAt ?? 0)}
                 onOpen={setOpen}
-                onChanged={refetch}
+                onChanged={followUp}
               />
             ))}
           </ul>
@@ -156,7 +173,7 @@ const ICONS: Record<RowState['kind'], string> = {
   upcoming: '○',
   ongoing: '◔',
   overdue: '⚠',
-  waiting: '⏳',
+  waiting: '◷',
   signed: '✓',
   conflict: '⚠',
   refused: '✕',
