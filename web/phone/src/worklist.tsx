@@ -41,6 +41,33 @@ function useFollowUp(refetch: () => Promise<void>): () => void {
   }, [refetch]);
 }
 
+// A long day (a big unit) is put on screen a screenful at a time, one chunk per task, so the
+// phone never freezes for the whole list at once; the first chunk fills the screen.
+const FIRST_ROWS = 30;
+const MORE_ROWS = 60;
+
+function useRowBudget(total: number): number {
+  const [budget, setBudget] = useState(FIRST_ROWS);
+  useEffect(() => {
+    if (budget >= total) return;
+    const next = setTimeout(() => setBudget((b) => b + MORE_ROWS), 0);
+    return () => clearTimeout(next);
+  }, [budget, total]);
+  return budget;
+}
+
+/** The groups cut to the first `budget` rows. */
+function upTo<T extends { rows: unknown[] }>(all: T[], budget: number): T[] {
+  const cut: T[] = [];
+  let left = budget;
+  for (const group of all) {
+    if (left <= 0) break;
+    cut.push(group.rows.length <= left ? group : { ...group, rows: group.rows.slice(0, left) });
+    left -= group.rows.length;
+  }
+  return cut;
+}
+
 function groups(occurrences: Occurrence[]): { tenant: Occurrence['tenant']; rows: Occurrence[] }[] {
   const byTenant = new Map<string, { tenant: Occurrence['tenant']; rows: Occurrence[] }>();
   const sorted = [...occurrences].sort((a, b) => a.windowStart.localeCompare(b.windowStart));
@@ -89,7 +116,8 @@ export function WorklistScreen() {
   }, [refetch]);
 
   const waiting = items.filter((item) => item.state === 'pending').length;
-  const shown = list.data ? groups(list.data.worklist) : [];
+  const all = useMemo(() => (list.data ? groups(list.data.worklist) : []), [list.data]);
+  const shown = upTo(all, useRowBudget(list.data?.worklist.length ?? 0));
   const stale = list.fetchedAt !== null && (list.failure !== null || !online);
 
   const sign = (occurrence: Occurrence, status: SigningStatus, note: string | null) => {
