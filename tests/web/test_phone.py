@@ -533,3 +533,61 @@ async def test_vid_behov_is_signed_from_its_own_screen_and_larm_lists_the_units_
     await expect(page.get_by_role("link", name="Larm (1)")).to_be_visible()
     await no_axe_violations(page, "Larm")
     await screenshot(page, "alarms")
+
+
+TOO_WIDE = """() => [...document.querySelectorAll('body *')]
+  .filter((el) => el.offsetParent !== null
+    && el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 30)}`)"""
+
+SMALL_TARGETS = """() => [...document.querySelectorAll('button, a, summary, input, textarea')]
+  .filter((el) => el.offsetParent !== null)
+  .map((el) => ({ name: el.textContent.trim() || el.getAttribute('aria-label') || el.tagName,
+                  rect: el.getBoundingClientRect() }))
+  .filter(({ rect }) => rect.width < 44 || rect.height < 44)
+  .map(({ name, rect }) => `${name}: ${Math.round(rect.width)}×${Math.round(rect.height)}`)"""
+
+
+async def test_the_day_list_works_at_320_px_and_200_percent_text_and_by_keyboard(
+    stack, admin, page
+):
+    ward = await fresh_ward(stack, admin, "Tillgänglighet")
+    await ward.tenant("Margareta Lindqvist-Åkesson")
+    await ward.intervention(
+        "Margareta Lindqvist-Åkesson", "Kvällsmedicin och tillsyn", around_now()
+    )
+    [occurrence] = await ward.todays_occurrences(1)
+    await page.set_viewport_size({"width": 320, "height": 640})
+    await open_signed_in(page, ward.staff)
+    await expect(page.locator(".row")).to_have_count(1)
+    # Text at 200 %, as a person who has turned up the text size has it.
+    await page.evaluate("() => { document.documentElement.style.fontSize = '200%'; }")
+
+    too_wide = await page.evaluate(TOO_WIDE)
+    assert too_wide == [], f"wider than the 320 px screen at 200 % text: {too_wide}"
+    assert await page.evaluate(SMALL_TARGETS) == []
+    await no_axe_violations(page, "day list at 320 px and 200 % text")
+
+    # By keyboard alone: to the row's sign button, open the sheet, choose Utförd.
+    button = page.get_by_role("button", name=re.compile(r"^Signera Kvällsmedicin"))
+    for _ in range(20):
+        await page.keyboard.press("Tab")
+        if await button.evaluate("(el) => el === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the sign button cannot be reached with Tab")
+    await page.keyboard.press("Enter")
+    sheet = page.get_by_role("dialog", name="Signera: Kvällsmedicin och tillsyn")
+    await expect(sheet).to_be_visible()
+    assert await page.evaluate(SMALL_TARGETS) == []
+    done = sheet.get_by_role("button", name="Utförd", exact=True)
+    for _ in range(10):
+        if await done.evaluate("(el) => el === document.activeElement"):
+            break
+        await page.keyboard.press("Tab")
+    else:
+        raise AssertionError("Utförd cannot be reached with Tab")
+    await page.keyboard.press("Enter")
+    await expect(row(page, "Kvällsmedicin och tillsyn")).to_contain_text(SIGNED_ON_TIME)
+    history = await ward.history(occurrence["id"])
+    assert [s["status"] for s in history] == ["DONE"]
