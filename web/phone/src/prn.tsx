@@ -7,6 +7,7 @@ import { statusText, texts } from '@shared/texts';
 import { clock } from '@shared/time';
 import { useQueueItems, usePhone } from './app';
 import { PrnInterventions } from './operations';
+import { Instructions } from './instructions';
 import { SignSheet } from './signsheet';
 
 type Tenant = PrnInterventionsQuery['tenants'][number];
@@ -64,13 +65,7 @@ export function PrnScreen() {
                       {t.sign}
                     </button>
                   </div>
-                  <details className="instructions">
-                    <summary>
-                      {t.instructions}
-                      <span className="visually-hidden">: {intervention.title}</span>
-                    </summary>
-                    <p>{intervention.instructions || t.noInstructions}</p>
-                  </details>
+                  <Instructions title={intervention.title} text={intervention.instructions} />
                 </li>
               );
             })}

@@ -6,6 +6,7 @@
 // retry sends the same key, so one tap is one signature however often it is sent. Items
 // belong to the user who made them; another user signed in on the phone never sends them.
 import { database, type QueuedSigning } from '@shared/database';
+import { exclusively } from '@shared/locks';
 import { nowWithOffset } from '@shared/time';
 
 export type { QueuedSigning };
@@ -54,11 +55,6 @@ const KEEP_ACCEPTED_MS = 10 * 60_000;
 export function retryDelay(attempts: number, random: () => number = Math.random): number {
   const base = Math.min(LONGEST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
   return Math.round(base * (0.5 + random()));
-}
-
-async function exclusively<T>(name: string, task: () => Promise<T>): Promise<T> {
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  return locks ? locks.request(name, task) : task();
 }
 
 export class SigningQueue {

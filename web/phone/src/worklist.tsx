@@ -9,6 +9,7 @@ import { useQueueItems, usePhone } from './app';
 import type { QueuedSigning } from './queue';
 import { rowState, type RowState } from './rowstate';
 import { SignedActions } from './signed';
+import { Instructions } from './instructions';
 import { SignSheet, type SheetTarget } from './signsheet';
 import { Worklist } from './operations';
 
@@ -263,13 +264,7 @@ const Row = memo(function Row(props: {
           </button>
         )}
       </div>
-      <details className="instructions">
-        <summary>
-          {t.instructions}
-          <span className="visually-hidden">: {occurrence.intervention.title}</span>
-        </summary>
-        <p>{occurrence.intervention.instructions || t.noInstructions}</p>
-      </details>
+      <Instructions title={occurrence.intervention.title} text={occurrence.intervention.instructions} />
       {state.kind === 'signed' && <SignedActions occurrence={occurrence} signed={state.signed} item={state.item} onChanged={onChanged} />}
       {(state.kind === 'conflict' || state.kind === 'refused') && (
         <div className="actions">

@@ -8,16 +8,23 @@ import type { Client } from '@urql/core';
 import { database, type StoredSession } from './database';
 import { failureOf, type Failure } from './errors';
 import { graphql } from './gql';
+import { exclusively } from './locks';
 import { texts } from './texts';
+
+graphql(`
+  fragment SessionTokens on AuthSession {
+    accessToken
+    expiresAt
+    refreshToken
+    refreshExpiresAt
+    userId
+  }
+`);
 
 const LogIn = graphql(`
   mutation LogIn($username: String!, $password: String!) {
     login(username: $username, password: $password) {
-      accessToken
-      expiresAt
-      refreshToken
-      refreshExpiresAt
-      userId
+      ...SessionTokens
     }
   }
 `);
@@ -25,11 +32,7 @@ const LogIn = graphql(`
 const Refresh = graphql(`
   mutation RefreshSession($refreshToken: String!) {
     refreshSession(refreshToken: $refreshToken) {
-      accessToken
-      expiresAt
-      refreshToken
-      refreshExpiresAt
-      userId
+      ...SessionTokens
     }
   }
 `);
@@ -37,11 +40,7 @@ const Refresh = graphql(`
 const Activate = graphql(`
   mutation ActivateAccount($token: String!, $password: String!) {
     activateAccount(token: $token, password: $password) {
-      accessToken
-      expiresAt
-      refreshToken
-      refreshExpiresAt
-      userId
+      ...SessionTokens
     }
   }
 `);
@@ -84,12 +83,6 @@ export const indexedDbSessionStore: SessionStore = {
     await (await database()).delete('session', 'current');
   },
 };
-
-/** Runs `task` holding the named lock in every tab of the app (when the browser has Web Locks). */
-async function exclusively<T>(name: string, task: () => Promise<T>): Promise<T> {
-  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  return locks ? locks.request(name, task) : task();
-}
 
 export class SessionError extends Error {
   constructor(readonly failure: Failure) {

@@ -70,6 +70,7 @@ export const texts = {
     intro: 'Välkommen till Signa. Välj ett lösenord för ditt konto.',
     password: 'Nytt lösenord',
     repeat: 'Upprepa lösenordet',
+    length: (n: number) => `${n} tecken (minst 12)`,
     submit: 'Spara lösenord och logga in',
     busy: 'Sparar …',
     rulesTitle: 'Lösenordet ska',

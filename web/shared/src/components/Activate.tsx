@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { SessionError, type Session } from '../session';
 import { texts } from '../texts';
 import { Notice } from './Notice';
+import { TextField } from './TextField';
 
 /** The token from the e-mailed link: it stays in the fragment, so no server log ever sees it. */
 export function activationToken(hash: string): string | null {
@@ -61,28 +62,24 @@ export function Activate({ session, onDone }: { session: Session; onDone: () => 
             <li key={rule}>{rule}</li>
           ))}
         </ul>
-        <div className="field">
-          <label htmlFor="new-password">{texts.activate.password}</label>
-          <input
-            id="new-password"
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            aria-describedby="rules-title"
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <span className="hint">{password.length} / minst 12 tecken</span>
-        </div>
-        <div className="field">
-          <label htmlFor="repeat-password">{texts.activate.repeat}</label>
-          <input
-            id="repeat-password"
-            type="password"
-            autoComplete="new-password"
-            value={repeat}
-            onChange={(e) => setRepeat(e.target.value)}
-          />
-        </div>
+        <TextField
+          id="new-password"
+          type="password"
+          label={texts.activate.password}
+          autoComplete="new-password"
+          aria-describedby="rules-title"
+          hint={texts.activate.length(password.length)}
+          value={password}
+          onChange={setPassword}
+        />
+        <TextField
+          id="repeat-password"
+          type="password"
+          label={texts.activate.repeat}
+          autoComplete="new-password"
+          value={repeat}
+          onChange={setRepeat}
+        />
         <button className="button wide" type="submit" disabled={busy || !token}>
           {busy ? texts.activate.busy : texts.activate.submit}
         </button>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { SessionError, type Session } from '../session';
 import { texts } from '../texts';
 import { Notice } from './Notice';
+import { TextField } from './TextField';
 
 function signInProblem(error: unknown): string {
   if (!(error instanceof SessionError)) return texts.signIn.offline;
@@ -46,29 +47,25 @@ export function SignIn({ session, notice }: { session: Session; notice?: string 
       {notice && !problem && <Notice tone="info">{notice}</Notice>}
       {problem && <Notice tone="error">{problem}</Notice>}
       <form onSubmit={submit} noValidate className="card">
-        <div className="field">
-          <label htmlFor="username">{texts.signIn.username}</label>
-          <input
-            id="username"
-            name="username"
-            autoComplete="username"
-            autoCapitalize="none"
-            spellCheck={false}
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="password">{texts.signIn.password}</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
+        <TextField
+          id="username"
+          name="username"
+          label={texts.signIn.username}
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          value={username}
+          onChange={setUsername}
+        />
+        <TextField
+          id="password"
+          name="password"
+          type="password"
+          label={texts.signIn.password}
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+        />
         <button className="button wide" type="submit" disabled={busy}>
           {busy ? texts.signIn.busy : texts.signIn.submit}
         </button>
