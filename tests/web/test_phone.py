@@ -538,7 +538,8 @@ async def test_vid_behov_is_signed_from_its_own_screen_and_larm_lists_the_units_
 TOO_WIDE = """() => [...document.querySelectorAll('body *')]
   .filter((el) => el.offsetParent !== null
     && el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
-  .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 30)}`)"""
+  .map((el) =>
+    `${el.tagName.toLowerCase()}.${el.className}: ${el.textContent.trim().slice(0, 30)}`)"""
 
 SMALL_TARGETS = """() => [...document.querySelectorAll('button, a, summary, input, textarea')]
   .filter((el) => el.offsetParent !== null)
