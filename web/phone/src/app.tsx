@@ -136,6 +136,9 @@ function SignedIn(props: { session: Session; client: Client; userId: string; rou
     return (
       <main className="center-page">
         <Notice tone="warn">{texts.noUnit}</Notice>
+        <p>
+          <a href="/admin/">{texts.toAdmin}</a>
+        </p>
         <SignOutButton session={session} queue={queue} />
       </main>
     );

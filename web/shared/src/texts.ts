@@ -96,6 +96,7 @@ export const texts = {
   },
   noUnit: 'Du har ingen behörighet i någon enhet. Kontakta din enhetschef.',
   chooseUnit: 'Välj enhet',
+  toAdmin: 'Systemförvaltare, SoL-administratörer och enhetschefer: till administrationen',
   admin: {
     title: 'Signa – administration',
     comingSoon: 'Översikten för SoL-administratörer, enhetschefer och systemförvaltare byggs just nu.',
