@@ -319,7 +319,9 @@ class ThrottlePolicy:
 
     def retry_after(self, state: ThrottleState, *, now: datetime) -> timedelta | None:
         state = self.current(state, now=now)
-        if state.last_failure is None:
+        # Within the free attempts nothing is locked, also when a parallel attempt counted its
+        # failure after this request read the time (last_failure a moment after `now`).
+        if state.last_failure is None or state.failures < self.free_attempts:
             return None
         remaining = state.last_failure + self.lock_for(state.failures) - now
         return remaining if remaining > timedelta(0) else None

@@ -125,6 +125,14 @@ def test_throttle_locks_after_the_free_attempts_and_doubles():
     assert POLICY.retry_after(state, now=NOW + timedelta(seconds=31)) == timedelta(seconds=60)
 
 
+def test_failures_within_the_free_attempts_never_lock_even_when_counted_after_now():
+    """A request reads the time when it starts; a parallel attempt may count a failure a
+    moment later. That failure, within the free attempts, locks nothing: it was answered
+    LOCKED_OUT (the 'lock' being the moment between the two)."""
+    state = ThrottleState(2, NOW + timedelta(milliseconds=40))
+    assert POLICY.retry_after(state, now=NOW) is None
+
+
 def test_throttle_forgets_old_failures():
     state = ThrottleState(4, NOW)
     later = NOW + timedelta(minutes=16)
