@@ -220,7 +220,7 @@ async def measure(stack: Stack, gateway: GraphQLClient, runs: int) -> None:
     many = await seed_unit(admin, stack, name="Many", tenants=30, each=10)
     await wait_for_worklist(forty, 40)
     await wait_for_worklist(many, 300)
-    site = stack.gateway_url.removesuffix("/graphql") + "/"
+    site = stack.base_url + "/"
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         phone: dict[str, Any] = dict(p.devices["Pixel 7"])

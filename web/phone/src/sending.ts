@@ -5,9 +5,6 @@ import { failure, failureOf } from '@shared/errors';
 import { SignPrn, SyncSignatures, WhoSigned } from './operations';
 import type { Outcome, QueuedSigning, Sender } from './queue';
 
-// Codes of a single item that are final: sending the same again cannot change the answer.
-const FINAL = new Set(['BAD_USER_INPUT', 'CONFLICT', 'NOT_FOUND', 'FORBIDDEN']);
-
 async function conflictOutcome(client: Client, signatureId: string, code: string, text: string): Promise<Outcome> {
   const who = await client.query(WhoSigned, { id: signatureId }).toPromise();
   const signature = who.data?.signature;
@@ -24,8 +21,8 @@ async function itemOutcome(
   client: Client,
   error: { code: string; message: string; existingSignatureId?: string | null },
 ): Promise<Outcome> {
-  if (!FINAL.has(error.code)) return { type: 'retry' };
-  const { text } = failure(error.code, error.message);
+  const { text, retryable } = failure(error.code, error.message);
+  if (retryable) return { type: 'retry' };
   if (error.code === 'CONFLICT' && error.existingSignatureId) {
     return conflictOutcome(client, error.existingSignatureId, error.code, text);
   }

@@ -1,5 +1,5 @@
 // Today's list: grouped per care recipient, ordered by window, each row's state at a glance.
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useCachedQuery } from '@shared/cached';
 import { Notice } from '@shared/components/Notice';
 import type { SigningStatus, WorklistQuery } from '@shared/gql/graphql';
@@ -227,7 +227,7 @@ function stateText(state: RowState, timeZone: string): string {
   }
 }
 
-const Row = memo(function Row(props: {
+function Row(props: {
   occurrence: Occurrence;
   state: RowState;
   onOpen: (o: Occurrence) => void;
@@ -280,4 +280,4 @@ const Row = memo(function Row(props: {
       )}
     </li>
   );
-});
+}

@@ -6,15 +6,17 @@ export type Failure = {
   code: string;
   /** Swedish, saying what to do. */
   text: string;
-  /** Offline, a service away, a timeout: the same request may succeed later. */
+  /** Not final (offline, a service away, a timeout, an expired session): the same request
+   * may succeed later, so a phone keeps it and sends it again. */
   retryable: boolean;
   extensions: Record<string, unknown>;
   /** The server's own words (English), for matching a known reason; never shown. */
   message: string;
 };
 
-// Codes that say "not now" rather than "not this": the request may be sent again as it is.
-const RETRYABLE = new Set(['NETWORK', 'SERVICE_UNAVAILABLE', 'INTERNAL_SERVER_ERROR', 'RATE_LIMITED']);
+// Codes that say "not this" rather than "not now": sending the same again cannot change the
+// answer. Every other code (and a network failure) may be retried as it is.
+const FINAL = new Set(['BAD_USER_INPUT', 'CONFLICT', 'NOT_FOUND', 'FORBIDDEN']);
 
 // The server's reasons are English; the ones a person can meet on a phone are said in Swedish.
 const REASONS: [RegExp, string][] = [
@@ -47,7 +49,7 @@ export function reasonText(code: string, message = ''): string {
 }
 
 export function failure(code: string, message = '', extensions: Record<string, unknown> = {}): Failure {
-  return { code, text: reasonText(code, message), retryable: RETRYABLE.has(code), extensions, message };
+  return { code, text: reasonText(code, message), retryable: !FINAL.has(code), extensions, message };
 }
 
 /** The failure an urql result carries: the first GraphQL error's code, or a network failure. */

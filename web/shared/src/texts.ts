@@ -1,7 +1,7 @@
 // Every word the apps show, in Swedish, in one typed place. The routine's own words are used
 // exactly (WEB.md): Utförd, Ej utförd, Ej hemma, Erbjuden tackat nej; Utebliven, Utanför
 // tidsram, Avvikande; Kvittera; Avvikelse.
-import type { AlarmKind, Role, SignatureTiming, SigningStatus } from './gql/graphql';
+import type { AlarmKind, SignatureTiming, SigningStatus } from './gql/graphql';
 
 export const statusText: Record<SigningStatus, string> = {
   DONE: 'Utförd',
@@ -20,13 +20,6 @@ export const alarmKindText: Record<AlarmKind, string> = {
   MISSED: 'Utebliven',
   OUTSIDE_WINDOW: 'Utanför tidsram',
   DEVIATING: 'Avvikande',
-};
-
-export const roleText: Record<Role, string> = {
-  CARE_STAFF: 'Omvårdnadspersonal',
-  SOL_ADMIN: 'SoL-administratör',
-  UNIT_MANAGER: 'Enhetschef',
-  SYSTEM_ADMIN: 'Systemförvaltare',
 };
 
 /** What a server error code means to the person, and what to do about it. */
@@ -121,7 +114,6 @@ export const texts = {
     noInstructions: 'Inga instruktioner.',
     window: 'Tid',
     sign: 'Signera',
-    show: 'Visa',
     state: {
       upcoming: 'Kommande',
       ongoing: 'Pågår',
