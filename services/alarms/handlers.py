@@ -1,4 +1,4 @@
-"""Use cases of the people following up alarms: acknowledge, report, assess, read reports.
+"""Use cases of the people following up alarms: list, acknowledge, report, assess, read reports.
 
 Each loads what it needs, checks who may do it (`access.require`), decides with the domain
 rules and commits the change with its events in one unit of work.
@@ -27,6 +27,7 @@ from services.alarms.domain import (
     aggregate_compliance,
     ivo_report_deadline,
     validate_acknowledgement,
+    validate_days,
     validate_deviation_text,
     validate_period,
 )
@@ -34,11 +35,49 @@ from services.alarms.events import AlarmAcknowledged, DeviationAssessed, Deviati
 from services.alarms.settings import AlarmsSettings
 from services.alarms.tables import AlarmRow, DeviationRow, OccurrenceRow
 
-__all__ = ["acknowledge_alarm", "assess_deviation", "compliance_report", "report_deviation"]
+__all__ = [
+    "acknowledge_alarm",
+    "assess_deviation",
+    "compliance_report",
+    "list_alarms",
+    "report_deviation",
+]
 
 
 def _no_alarm(alarm_id: str) -> AlarmNotFound:
     return AlarmNotFound(f"no alarm {alarm_id}")
+
+
+async def list_alarms(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    query: repository.AlarmFilter,
+    first: int,
+    after: tuple[datetime, str] | None,
+    settings: AlarmsSettings,
+) -> tuple[repository.AlarmPage, list[repository.AlarmView]]:
+    """One page of a unit's alarms with what they show; their care recipients' reading logged."""
+    unit_id = query.unit_id
+    require(principal, unit_id=unit_id, roles=READ, missing=AlarmNotFound(f"no unit {unit_id}"))
+    validate_days(first=query.first_day, last=query.last_day)
+    page = await repository.list_alarms(
+        uow.session,
+        query=query,
+        overdue_before=uow.clock.now() - settings.overdue_after,
+        first=first,
+        after=after,
+    )
+    views = await repository.alarm_views(uow.session, page.alarms)
+    await record_access(
+        uow,
+        principal=principal,
+        unit_id=unit_id,
+        tenant_ids=[row.tenant_id for row in page.alarms],
+        action="alarms.read",
+    )
+    await uow.commit()
+    return page, views
 
 
 async def acknowledge_alarm(

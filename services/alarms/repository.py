@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.alarms.domain import (
@@ -22,6 +22,7 @@ from services.alarms.domain import (
 from services.alarms.tables import AlarmRow, DeviationRow, OccurrenceRow, SignatureRow, UnitRow
 
 __all__ = [
+    "AlarmFilter",
     "AlarmPage",
     "AlarmView",
     "InvalidCursor",
@@ -122,21 +123,56 @@ class AlarmPage:
         return encode_cursor(self.alarms[-1]) if self.alarms else None
 
 
+@dataclass(frozen=True, kw_only=True)
+class AlarmFilter:
+    """Which of a unit's alarms a list shows; a criterion left None is not applied.
+
+    ``first_day``/``last_day`` bound the unit-local date of the occurrence's window (its
+    ``local_date``, the day the compliance report counts it on), both inclusive.
+    """
+
+    unit_id: str
+    state: AlarmState | None = None
+    kind: AlarmKind | None = None
+    tenant_id: str | None = None
+    overdue: bool | None = None
+    first_day: date | None = None
+    last_day: date | None = None
+
+
+def _matching(query: AlarmFilter, *, overdue_before: datetime) -> list[ColumnElement[bool]]:
+    conditions = [AlarmRow.unit_id == query.unit_id]
+    if query.state is not None:
+        conditions.append(AlarmRow.state == query.state.value)
+    if query.kind is not None:
+        conditions.append(AlarmRow.kind == query.kind.value)
+    if query.tenant_id is not None:
+        conditions.append(AlarmRow.tenant_id == query.tenant_id)
+    if query.overdue is not None:
+        # As `domain.is_overdue` judges one alarm: open and raised before the limit.
+        overdue = and_(AlarmRow.state == AlarmState.OPEN.value, AlarmRow.raised_at < overdue_before)
+        conditions.append(overdue if query.overdue else not_(overdue))
+    if query.first_day is not None or query.last_day is not None:
+        days = select(OccurrenceRow.occurrence_id).where(OccurrenceRow.unit_id == query.unit_id)
+        if query.first_day is not None:
+            days = days.where(OccurrenceRow.local_date >= query.first_day)
+        if query.last_day is not None:
+            days = days.where(OccurrenceRow.local_date <= query.last_day)
+        conditions.append(AlarmRow.occurrence_id.in_(days))
+    return conditions
+
+
 async def list_alarms(
     session: AsyncSession,
     *,
-    unit_id: str,
-    state: AlarmState | None,
-    kind: AlarmKind | None,
+    query: AlarmFilter,
+    overdue_before: datetime,
     first: int,
     after: tuple[datetime, str] | None,
 ) -> AlarmPage:
-    """Newest first; the cursor is (raised_at, alarm_id) so pages are stable under inserts."""
-    conditions = [AlarmRow.unit_id == unit_id]
-    if state is not None:
-        conditions.append(AlarmRow.state == state.value)
-    if kind is not None:
-        conditions.append(AlarmRow.kind == kind.value)
+    """Newest first; the cursor is (raised_at, alarm_id) so pages are stable under inserts.
+    ``total`` counts every alarm the filter matches, not only this page's."""
+    conditions = _matching(query, overdue_before=overdue_before)
     total = (
         await session.execute(select(func.count()).select_from(AlarmRow).where(*conditions))
     ).scalar_one()

@@ -121,6 +121,8 @@ class AlarmRow(Base):
     __table_args__ = (
         Index("ix_alarms_unit_raised", "unit_id", "raised_at", "alarm_id"),
         Index("ix_alarms_unit_state", "unit_id", "state", "kind"),
+        # One care recipient's alarms, newest first (the `alarms` list's `tenantId` filter).
+        Index("ix_alarms_unit_tenant_raised", "unit_id", "tenant_id", "raised_at", "alarm_id"),
         # These make a second replica's duplicate insert a no-op instead of a second alarm.
         Index(
             "uq_alarms_missed_generation",

@@ -11,7 +11,7 @@ functions what should happen, and store the answer.
     ├── NotPermitted           the caller sees the unit but their role may not do this
     ├── InvalidAcknowledgement the outcome/comment combination breaks the routine
     ├── InvalidDeviationInput  empty or oversized text
-    ├── InvalidPeriod          a report period that is empty, reversed or too long
+    ├── InvalidPeriod          a period of days (report, list filter) reversed or too long
     ├── AlarmNotOpen           somebody acknowledged it first
     ├── AlreadyReported        the alarm already has a deviation report
     └── AlreadyAssessed        the deviation already has a Lex Sarah assessment
@@ -39,6 +39,7 @@ from services.alarms.domain.follow_up import (
     is_overdue,
     ivo_report_deadline,
     validate_acknowledgement,
+    validate_days,
     validate_deviation_text,
     validate_period,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "is_overdue",
     "ivo_report_deadline",
     "validate_acknowledgement",
+    "validate_days",
     "validate_deviation_text",
     "validate_period",
 ]

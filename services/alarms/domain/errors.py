@@ -6,7 +6,7 @@ AlarmError
 ├── NotPermitted           the caller sees the unit but their role may not do this
 ├── InvalidAcknowledgement the outcome/comment combination breaks the routine
 ├── InvalidDeviationInput  empty or oversized text
-├── InvalidPeriod          a report period that is empty, reversed or too long
+├── InvalidPeriod          a period of days (report, list filter) reversed or too long
 ├── AlarmNotOpen           somebody acknowledged it first
 ├── AlreadyReported        the alarm already has a deviation report
 └── AlreadyAssessed        the deviation already has a Lex Sarah assessment

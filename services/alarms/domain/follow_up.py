@@ -66,4 +66,10 @@ def validate_period(*, start: date, end: date) -> None:
     if end < start:
         raise InvalidPeriod("'to' is before 'from'")
     if (end - start).days + 1 > MAX_REPORT_DAYS:
-        raise InvalidPeriod(f"a report covers at most {MAX_REPORT_DAYS} days")
+        raise InvalidPeriod(f"a period covers at most {MAX_REPORT_DAYS} days")
+
+
+def validate_days(*, first: date | None, last: date | None) -> None:
+    """A list's day filter: either bound may be left open; both given, the report's rule."""
+    if first is not None and last is not None:
+        validate_period(start=first, end=last)

@@ -87,7 +87,12 @@ async def _visible(uow: UnitOfWork, info: Info, rows: list[AlarmRow]) -> list[Al
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="A unit's alarms, newest first (at most 100 per page).")
+    @strawberry.field(
+        description=(
+            "A unit's alarms, newest first (at most 100 per page); the filters combine, and "
+            "`totalCount` counts every alarm they match."
+        )
+    )
     async def alarms(
         self,
         info: Info,
@@ -96,32 +101,54 @@ class Query:
         kind: AlarmKind | None = None,
         first: int | None = 50,
         after: str | None = None,
+        overdue: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: open alarms past the follow-up limit only; false: the rest."
+            ),
+        ] = None,
+        tenant_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="One care recipient's (of another unit: none)."),
+        ] = None,
+        from_: Annotated[
+            date | None,
+            strawberry.argument(
+                name="from",
+                description=(
+                    "First unit-local day of the occurrence's window (inclusive); "
+                    "with `to` at most 366 days."
+                ),
+            ),
+        ] = None,
+        to: Annotated[
+            date | None,
+            strawberry.argument(description="Last unit-local day of the window (inclusive)."),
+        ] = None,
     ) -> AlarmConnection:
         principal = await info.context.principal()
         with translated():
-            require(principal, unit_id=unit_id, roles=READ, missing=_unit_missing(unit_id))
             first = 50 if first is None else first
             if not 1 <= first <= MAX_PAGE:
                 raise BadUserInput(f"first must be between 1 and {MAX_PAGE}")
             cursor = repository.decode_cursor(after) if after else None
-        async with info.context.unit_of_work() as uow:
-            page = await repository.list_alarms(
-                uow.session,
-                unit_id=unit_id,
-                state=AlarmState(state) if state else None,
-                kind=AlarmKind(kind) if kind else None,
-                first=first,
-                after=cursor,
-            )
-            views = await repository.alarm_views(uow.session, page.alarms)
-            await record_access(
-                uow,
-                principal=principal,
-                unit_id=unit_id,
-                tenant_ids=[row.tenant_id for row in page.alarms],
-                action="alarms.read",
-            )
-            await uow.commit()
+            async with info.context.unit_of_work() as uow:
+                page, views = await handlers.list_alarms(
+                    uow,
+                    principal=principal,
+                    query=repository.AlarmFilter(
+                        unit_id=unit_id,
+                        state=AlarmState(state) if state else None,
+                        kind=AlarmKind(kind) if kind else None,
+                        tenant_id=str(tenant_id) if tenant_id is not None else None,
+                        overdue=overdue,
+                        first_day=from_,
+                        last_day=to,
+                    ),
+                    first=first,
+                    after=cursor,
+                    settings=info.context.settings,
+                )
         nodes = [to_alarm(info, view) for view in views]
         return AlarmConnection(
             edges=[
