@@ -3,7 +3,8 @@
 Every service emits ``RecordsAccessed`` on ``audit.access``; identity appends an entry per care
 recipient named in it here (rows are never updated; only retention removes them). Unit
 managers read their units' log, draw random samples for the systematic spot checks the
-regulation asks for, and record that a review was done and what it found.
+regulation asks for, record that a review was done, which entries it checked and what it
+found, and read the earlier reviews back.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.auth.principal import Principal, Role
 from libs.clock import Clock
@@ -24,11 +26,15 @@ from libs.messaging.unit_of_work import UnitOfWork
 from services.identity import domain
 from services.identity.domain import InvalidInput, NotAllowed
 from services.identity.events import RecordAccessed, RecordsAccessed
-from services.identity.tables import AccessLogRow, LogReviewRow, UnitRow
+from services.identity.tables import AccessLogRow, LogReviewRow, LogReviewSampleRow, UnitRow
 
 __all__ = [
     "MAX_PAGE",
+    "MAX_SAMPLE",
     "AccessLogFilter",
+    "RecordedReview",
+    "log_entries",
+    "log_reviews",
     "prune_access_log",
     "read_access_log",
     "record_access",
@@ -38,6 +44,7 @@ __all__ = [
 ]
 
 MAX_PAGE = 100
+MAX_SAMPLE = 200  # entries one review may say it checked
 ACCESS_LOG = cast(Table, AccessLogRow.__table__)
 
 
@@ -177,6 +184,57 @@ async def sample_access_log(
     return sorted(rows, key=lambda row: row.accessed_at)
 
 
+@dataclass(frozen=True)
+class RecordedReview:
+    """A log review and the access-log entries it checked, in the order the reviewer gave."""
+
+    row: LogReviewRow
+    sample_entry_ids: tuple[str, ...] = ()
+
+
+def _distinct_sample(entry_ids: Sequence[str] | None) -> tuple[str, ...]:
+    distinct = tuple(dict.fromkeys(str(entry_id) for entry_id in entry_ids or ()))
+    if len(distinct) > MAX_SAMPLE:
+        raise InvalidInput(
+            f"a review covers at most {MAX_SAMPLE} sample entries", field="sampleEntryIds"
+        )
+    return distinct
+
+
+async def _require_sample_of(
+    session: AsyncSession,
+    *,
+    unit_id: str,
+    since: datetime,
+    until: datetime,
+    entry_ids: tuple[str, ...],
+) -> None:
+    """Each entry must be the unit's, from the period as `accessLogSample` reads it
+    (``from`` inclusive, ``to`` exclusive). Another unit's entry is refused exactly like one
+    that does not exist."""
+    if not entry_ids:
+        return
+    found = set(
+        (
+            await session.execute(
+                select(AccessLogRow.event_id).where(
+                    AccessLogRow.event_id.in_(entry_ids),
+                    AccessLogRow.unit_id == unit_id,
+                    AccessLogRow.accessed_at >= since,
+                    AccessLogRow.accessed_at < until,
+                )
+            )
+        ).scalars()
+    )
+    strays = [entry_id for entry_id in entry_ids if entry_id not in found]
+    if strays:
+        raise InvalidInput(
+            f"{len(strays)} of the sample entries are not this unit's access-log entries "
+            f"within the period: {', '.join(strays[:3])}",
+            field="sampleEntryIds",
+        )
+
+
 async def record_log_review(
     *,
     sessions: SessionFactory,
@@ -186,12 +244,14 @@ async def record_log_review(
     since: datetime,
     until: datetime,
     findings: str,
-) -> LogReviewRow:
+    sample_entry_ids: Sequence[str] | None = None,
+) -> RecordedReview:
     _require_log_reader_of(principal, unit_id)
     _period(since, until)
     text = findings.strip()
     if not text or len(text) > 10_000:
         raise InvalidInput("describe the findings (1–10 000 characters)", field="findings")
+    sample = _distinct_sample(sample_entry_ids)
     review = LogReviewRow(
         id=str(uuid.uuid4()),
         unit_id=unit_id,
@@ -204,8 +264,67 @@ async def record_log_review(
     async with sessions() as session, session.begin():
         if await session.get(UnitRow, unit_id) is None:
             raise domain.NotFound("no such unit")
+        await _require_sample_of(
+            session, unit_id=unit_id, since=since, until=until, entry_ids=sample
+        )
         session.add(review)
-    return review
+        await session.flush()  # the review's row before the rows that refer to it
+        session.add_all(
+            LogReviewSampleRow(review_id=review.id, position=n, entry_id=entry_id)
+            for n, entry_id in enumerate(sample)
+        )
+    return RecordedReview(row=review, sample_entry_ids=sample)
+
+
+async def log_reviews(
+    *, sessions: SessionFactory, principal: Principal, unit_id: str | None, first: int
+) -> list[RecordedReview]:
+    """Newest first: one unit's, or (no unit given) those of every unit the caller manages,
+    every unit's for a system administrator."""
+    if unit_id is None:
+        units = _readable_units(principal)
+    else:
+        _require_log_reader_of(principal, unit_id)
+        units = frozenset({unit_id})
+    statement = select(LogReviewRow)
+    if units is not None:
+        statement = statement.where(LogReviewRow.unit_id.in_(units))
+    statement = statement.order_by(LogReviewRow.recorded_at.desc(), LogReviewRow.id.desc())
+    async with sessions() as session:
+        if unit_id is not None and await session.get(UnitRow, unit_id) is None:
+            raise domain.NotFound("no such unit")
+        rows = list(
+            (await session.execute(statement.limit(max(1, min(first, MAX_PAGE))))).scalars()
+        )
+        samples: dict[str, list[str]] = {}
+        if rows:
+            for sampled in (
+                await session.execute(
+                    select(LogReviewSampleRow)
+                    .where(LogReviewSampleRow.review_id.in_([row.id for row in rows]))
+                    .order_by(LogReviewSampleRow.review_id, LogReviewSampleRow.position)
+                )
+            ).scalars():
+                samples.setdefault(sampled.review_id, []).append(sampled.entry_id)
+    return [
+        RecordedReview(row=row, sample_entry_ids=tuple(samples.get(row.id, ()))) for row in rows
+    ]
+
+
+async def log_entries(
+    *, sessions: SessionFactory, entry_ids: Sequence[str]
+) -> list[AccessLogRow | None]:
+    """Entries by id, None for one the retention prune has removed."""
+    async with sessions() as session:
+        found = {
+            row.event_id: row
+            for row in (
+                await session.execute(
+                    select(AccessLogRow).where(AccessLogRow.event_id.in_(list(entry_ids)))
+                )
+            ).scalars()
+        }
+    return [found.get(entry_id) for entry_id in entry_ids]
 
 
 async def prune_access_log(*, sessions: SessionFactory, clock: Clock, retention: timedelta) -> int:

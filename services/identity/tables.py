@@ -21,6 +21,7 @@ __all__ = [
     "ActivationTokenRow",
     "Base",
     "LogReviewRow",
+    "LogReviewSampleRow",
     "LoginThrottleRow",
     "MailRow",
     "RefreshTokenRow",
@@ -186,3 +187,13 @@ class LogReviewRow(Base):
     period_to: Mapped[datetime] = mapped_column(UtcDateTime())
     findings: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LogReviewSampleRow(Base):
+    """An access-log entry a review checked, in the order given. No foreign key to the log:
+    the retention prune removes entries while the review of them is kept."""
+
+    __tablename__ = "log_review_samples"
+    review_id: Mapped[str] = mapped_column(ForeignKey("log_reviews.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(ID)

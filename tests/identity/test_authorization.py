@@ -129,6 +129,12 @@ async def test_every_operation_answers_each_role_as_the_design_says(stack):
             {"i": {"unitId": unit, **period, "findings": "Inga avvikelser"}},
             row(OK, OK, F, F, N),
         ),
+        "logReviews": ("{ logReviews { id } }", {}, row(OK, OK, F, F, OK)),
+        "logReviews(unit)": (
+            "query($u: ID) { logReviews(unitId: $u) { id } }",
+            {"u": unit},
+            row(OK, OK, F, F, N),
+        ),
         "createUnit": (
             'mutation { createUnit(name: "Ekbacken") { id } }',
             {},

@@ -5,14 +5,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from libs.auth.principal import Principal
 from libs.graphql import errors
 from libs.graphql.context import ServiceContext
 from libs.runtime import ServiceRuntime
-from services.identity import domain
+from services.identity import access_log, domain
 from services.identity.handlers import Deps
+from services.identity.tables import AccessLogRow
 
 __all__ = ["IdentityContext", "IdentityInfo", "caller", "translated_errors"]
 
@@ -23,6 +25,16 @@ class IdentityContext(ServiceContext):
     def __init__(self, *, runtime: ServiceRuntime, deps: Deps) -> None:
         super().__init__(runtime=runtime)
         self.deps = deps
+        self._log_entries: DataLoader[str, AccessLogRow | None] | None = None
+
+    def log_entries(self) -> DataLoader[str, AccessLogRow | None]:
+        """Access-log entries by id, one query for all the reviews' samples of a request."""
+        if self._log_entries is None:
+            sessions = self.sessions
+            self._log_entries = DataLoader(
+                load_fn=lambda ids: access_log.log_entries(sessions=sessions, entry_ids=ids)
+            )
+        return self._log_entries
 
     def client_address(self) -> str:
         """The first ``x-forwarded-for`` hop (the gateway's client), else the socket peer."""

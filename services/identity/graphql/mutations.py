@@ -142,8 +142,9 @@ class Mutation:
         input: RecordLogReviewInput,
     ) -> LogReview:
         principal = await caller(info)
+        sample = input.sample_entry_ids
         with translated_errors():
-            row = await access_log.record_log_review(
+            review = await access_log.record_log_review(
                 sessions=info.context.sessions,
                 clock=info.context.clock,
                 principal=principal,
@@ -151,5 +152,6 @@ class Mutation:
                 since=input.period_from,
                 until=input.period_to,
                 findings=input.findings,
+                sample_entry_ids=[str(i) for i in sample] if sample is not None else None,
             )
-        return LogReview.from_row(row)
+        return LogReview.from_review(review)

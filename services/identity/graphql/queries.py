@@ -14,6 +14,7 @@ from services.identity import access_log, domain
 from services.identity.graphql.context import IdentityInfo, caller, translated_errors
 from services.identity.graphql.types import (
     AccessLogEntry,
+    LogReview,
     RoleOrder,
     Unit,
     User,
@@ -138,3 +139,26 @@ class Query:
                 size=size if size is not None else 20,
             )
         return [AccessLogEntry.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description=(
+            "Recorded log reviews, newest first (at most 100). A unit manager's: of the unit "
+            "given, or of every unit they manage; a system administrator's: of the unit "
+            "given, or of all units."
+        )
+    )
+    async def log_reviews(
+        self,
+        info: IdentityInfo,
+        unit_id: strawberry.ID | None = None,
+        first: int | None = 50,
+    ) -> list[LogReview]:
+        principal = await caller(info)
+        with translated_errors():
+            reviews = await access_log.log_reviews(
+                sessions=info.context.sessions,
+                principal=principal,
+                unit_id=str(unit_id) if unit_id is not None else None,
+                first=first if first is not None else 50,
+            )
+        return [LogReview.from_review(review) for review in reviews]

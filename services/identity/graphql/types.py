@@ -9,11 +9,10 @@ import strawberry
 
 from libs.auth.principal import Principal
 from libs.auth.principal import Role as AuthRole
-from services.identity import authentication, repository
+from services.identity import access_log, authentication, repository
 from services.identity.graphql.context import IdentityInfo, caller
 from services.identity.tables import (
     AccessLogRow,
-    LogReviewRow,
     RoleAssignmentRow,
     RoleOrderRow,
     UnitRow,
@@ -270,7 +269,7 @@ class AccessLogEntry:
         return await User.load(info, str(self.user_id))
 
 
-@strawberry.type
+@strawberry.type(description="A recorded review of a unit's access log (a spot check).")
 class LogReview:
     id: strawberry.ID
     unit_id: strawberry.ID
@@ -279,9 +278,13 @@ class LogReview:
     period_to: datetime = strawberry.field(name="to")
     findings: str
     recorded_at: datetime
+    sample_entry_ids: list[strawberry.ID] = strawberry.field(
+        description="The access-log entries the review checked, in the order given; empty if none."
+    )
 
     @classmethod
-    def from_row(cls, row: LogReviewRow) -> LogReview:
+    def from_review(cls, review: access_log.RecordedReview) -> LogReview:
+        row = review.row
         return cls(
             id=strawberry.ID(row.id),
             unit_id=strawberry.ID(row.unit_id),
@@ -290,7 +293,22 @@ class LogReview:
             period_to=row.period_to,
             findings=row.findings,
             recorded_at=row.recorded_at,
+            sample_entry_ids=[strawberry.ID(entry_id) for entry_id in review.sample_entry_ids],
         )
+
+    @strawberry.field(
+        description=(
+            "The checked entries still in the log (the retention prune removes old ones; "
+            "their ids stay in sampleEntryIds)."
+        )
+    )
+    async def sample(self, info: IdentityInfo) -> list[AccessLogEntry]:
+        rows = await info.context.log_entries().load_many([str(i) for i in self.sample_entry_ids])
+        return [AccessLogEntry.from_row(row) for row in rows if row is not None]
+
+    @strawberry.field
+    async def reviewer(self, info: IdentityInfo) -> User | None:
+        return await User.load(info, str(self.reviewer_id))
 
 
 @strawberry.input
@@ -316,3 +334,10 @@ class RecordLogReviewInput:
     period_from: datetime = strawberry.field(name="from")
     period_to: datetime = strawberry.field(name="to")
     findings: str
+    sample_entry_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description=(
+            "The access-log entries checked (at most 200): each the unit's, from the period "
+            "(from inclusive, to exclusive, as accessLogSample reads it)."
+        ),
+    )
