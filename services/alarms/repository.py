@@ -202,13 +202,16 @@ async def list_alarms(
 class Overview:
     open_by_kind: dict[AlarmKind, int]
     acknowledged: int
+    acknowledged_since_week_began: int
     overdue: int
     escalated: int
     oldest_open_raised_at: datetime | None
     last_acknowledged_at: datetime | None
 
 
-async def overview(session: AsyncSession, *, unit_id: str, overdue_before: datetime) -> Overview:
+async def overview(
+    session: AsyncSession, *, unit_id: str, overdue_before: datetime, week_began: datetime
+) -> Overview:
     in_unit = AlarmRow.unit_id == unit_id
     is_open = AlarmRow.state == AlarmState.OPEN.value
     by_kind = {
@@ -227,6 +230,7 @@ async def overview(session: AsyncSession, *, unit_id: str, overdue_before: datet
                 func.min(AlarmRow.raised_at).filter(is_open),
                 func.max(AlarmRow.acknowledged_at),
                 func.count().filter(AlarmRow.state == AlarmState.ACKNOWLEDGED.value),
+                func.count().filter(AlarmRow.acknowledged_at >= week_began),
             ).where(in_unit)
         )
     ).one()
@@ -237,6 +241,7 @@ async def overview(session: AsyncSession, *, unit_id: str, overdue_before: datet
         oldest_open_raised_at=_aware(row[2]),
         last_acknowledged_at=_aware(row[3]),
         acknowledged=int(row[4]),
+        acknowledged_since_week_began=int(row[5]),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -26,6 +27,7 @@ from services.alarms.domain import (
     ivo_report_deadline,
     validate_acknowledgement,
     validate_period,
+    week_began,
 )
 
 START = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
@@ -330,3 +332,11 @@ def test_a_window_within_its_grace_is_pending_in_the_report_as_it_is_for_the_ala
     (_, after) = aggregate_compliance([unsigned], now=END + grace, ack_within=week, grace=grace)
     assert (within.pending, within.missed) == (1, 0)
     assert (after.pending, after.missed) == (0, 1)
+
+
+def test_the_week_begins_on_monday_at_midnight_in_the_unit_timezone():
+    zone = ZoneInfo("Europe/Stockholm")
+    sunday_night = datetime(2026, 3, 29, 21, 30, tzinfo=UTC)  # Sunday 23:30 CEST
+    assert week_began(now=sunday_night, zone=zone) == datetime(2026, 3, 23, tzinfo=zone)
+    monday_early = datetime(2026, 3, 29, 22, 30, tzinfo=UTC)  # Monday 00:30 CEST
+    assert week_began(now=monday_early, zone=zone) == datetime(2026, 3, 30, tzinfo=zone)

@@ -81,7 +81,7 @@ async def test_overview_counts_open_alarms_by_kind_and_the_last_acknowledgement(
     missed = await missed_alarm(service, unit)
     admin = service.client(unit.token(Role.SOL_ADMIN))
     overview_query = """query($u: ID!) { alarmOverview(unitId: $u) {
-        open { missed outsideWindow deviating total } acknowledged overdue
+        open { missed outsideWindow deviating total } acknowledged acknowledgedThisWeek overdue
         oldestOpenRaisedAt lastAcknowledgedAt } }"""
     before = (await admin(overview_query, {"u": unit.unit_id}))["alarmOverview"]
     assert before["open"] == {"missed": 1, "outsideWindow": 0, "deviating": 2, "total": 3}
@@ -94,9 +94,13 @@ async def test_overview_counts_open_alarms_by_kind_and_the_last_acknowledgement(
     after = (await admin(overview_query, {"u": unit.unit_id}))["alarmOverview"]
     assert after["open"]["total"] == 2
     assert after["acknowledged"] == 1
+    assert after["acknowledgedThisWeek"] == 1
     assert after["lastAcknowledgedAt"] == service.clock.now().isoformat()
     assert after["oldestOpenRaisedAt"] is not None
     assert missed.raised_at.isoformat() >= after["oldestOpenRaisedAt"]
+    service.clock.set(service.clock.now() + timedelta(days=7))
+    next_week = (await admin(overview_query, {"u": unit.unit_id}))["alarmOverview"]
+    assert (next_week["acknowledged"], next_week["acknowledgedThisWeek"]) == (1, 0)
 
 
 async def test_occurrence_entity_carries_its_alarms_for_the_unit_only(service, unit, tokens):

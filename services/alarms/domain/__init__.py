@@ -42,6 +42,7 @@ from services.alarms.domain.follow_up import (
     validate_days,
     validate_deviation_text,
     validate_period,
+    week_began,
 )
 from services.alarms.domain.model import (
     DEVIATING_STATUSES,
@@ -103,4 +104,5 @@ __all__ = [
     "validate_days",
     "validate_deviation_text",
     "validate_period",
+    "week_began",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from services.alarms.domain.errors import (
     AlarmNotOpen,
@@ -40,6 +40,13 @@ def validate_acknowledgement(
 
 def is_overdue(*, state: AlarmState, raised_at: datetime, now: datetime, after: timedelta) -> bool:
     return state is AlarmState.OPEN and now - raised_at > after
+
+
+def week_began(*, now: datetime, zone: tzinfo) -> datetime:
+    """Monday 00:00 of the unit's current week: the weekly follow-up round counts from here."""
+    local = now.astimezone(zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime.combine(monday, time(), tzinfo=zone)
 
 
 def ivo_report_deadline(*, assessed_on: date, within_days: int) -> date:

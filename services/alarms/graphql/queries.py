@@ -11,7 +11,7 @@ from libs.graphql.errors import BadUserInput
 from libs.messaging.unit_of_work import UnitOfWork
 from services.alarms import handlers, repository
 from services.alarms.access import FOLLOW_UP, READ, record_access, require
-from services.alarms.domain import AlarmKind, AlarmNotFound, AlarmState
+from services.alarms.domain import AlarmKind, AlarmNotFound, AlarmState, week_began
 from services.alarms.graphql.context import Info
 from services.alarms.graphql.errors import translated
 from services.alarms.graphql.types import (
@@ -170,11 +170,16 @@ class Query:
         with translated():
             require(principal, unit_id=unit_id, roles=READ, missing=_unit_missing(unit_id))
         now = info.context.clock.now()
+        settings = info.context.settings
         async with info.context.sessions() as session:
+            zone = await repository.unit_zone(
+                session, unit_id=unit_id, default=settings.default_timezone
+            )
             figures = await repository.overview(
                 session,
                 unit_id=unit_id,
-                overdue_before=now - info.context.settings.overdue_after,
+                overdue_before=now - settings.overdue_after,
+                week_began=week_began(now=now, zone=zone),
             )
         counts = figures.open_by_kind
         return AlarmOverview(
@@ -186,6 +191,7 @@ class Query:
                 total=sum(counts.values()),
             ),
             acknowledged=figures.acknowledged,
+            acknowledged_this_week=figures.acknowledged_since_week_began,
             overdue=figures.overdue,
             escalated=figures.escalated,
             oldest_open_raised_at=figures.oldest_open_raised_at,

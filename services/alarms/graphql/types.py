@@ -330,6 +330,9 @@ class AlarmOverview:
     unit_id: strawberry.ID
     open: AlarmCounts = strawberry.field(description="Open alarms by kind.")
     acknowledged: int
+    acknowledged_this_week: int = strawberry.field(
+        description="Alarms acknowledged since Monday 00:00 in the unit's timezone."
+    )
     overdue: int = strawberry.field(description="Open alarms past the follow-up limit.")
     escalated: int = strawberry.field(description="Open alarms escalated to the unit manager.")
     oldest_open_raised_at: datetime | None
