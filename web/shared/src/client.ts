@@ -46,8 +46,34 @@ function authorizedFetch(session: Session): typeof fetch {
   };
 }
 
-export function signedInClient(session: Session): Client {
+/**
+ * Whether the live feeds' WebSocket is open, for a page to show when it is not. `connections`
+ * counts openings, so a page can read again what it may have missed while it was closed.
+ */
+export class LiveStatus {
+  private state = { connected: false, connections: 0 };
+  private listeners = new Set<() => void>();
+
+  readonly subscribe = (listener: () => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly current = () => this.state;
+
+  set(connected: boolean): void {
+    if (connected === this.state.connected) return;
+    this.state = { connected, connections: this.state.connections + (connected ? 1 : 0) };
+    for (const listener of this.listeners) listener();
+  }
+}
+
+export function signedInClient(session: Session, status: LiveStatus = new LiveStatus()): Client {
   const ws = createWsClient({
+    on: {
+      connected: () => status.set(true),
+      closed: () => status.set(false),
+    },
     url: () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${ENDPOINT}`,
     lazy: true,
     retryAttempts: Infinity,

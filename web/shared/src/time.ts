@@ -29,11 +29,47 @@ export function dayAndClock(iso: string, timeZone: string): string {
   );
 }
 
+/** "3 dec" */
+export function shortDay(iso: string, timeZone: string): string {
+  return formatter(timeZone, { day: 'numeric', month: 'short' }).format(new Date(iso));
+}
+
 /** The unit's local date of an instant, "2026-12-03". */
 export function localDate(at: Date, timeZone: string): string {
   const parts = formatter(timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+// How far the zone's wall clock is ahead of UTC at an instant, in ms.
+function offsetAt(instant: number, timeZone: string): number {
+  const parts = formatter(timeZone, {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  }).formatToParts(new Date(instant));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The instant of a wall time in the unit's timezone ("2026-12-03T08:00" → ISO with Z), whatever
+ * the browser's own zone. A time in a spring-forward gap moves forward, as windows do.
+ */
+export function instantOf(wallTime: string, timeZone: string): string {
+  const [date = '', time = '00:00'] = wallTime.split('T');
+  const [y, m, d] = date.split('-').map(Number);
+  const [hh, mm] = time.split(':').map(Number);
+  const asUtc = Date.UTC(y!, m! - 1, d!, hh!, mm!);
+  // The offsets a day before and after; in a repeated hour both fit and the first counts, in
+  // a gap neither fits and the later one moves the time forward.
+  const day = 86_400_000;
+  const candidates = [asUtc - offsetAt(asUtc - day, timeZone), asUtc - offsetAt(asUtc + day, timeZone)].sort((a, b) => a - b);
+  const fits = candidates.filter((at) => at + offsetAt(at, timeZone) === asUtc);
+  return new Date(fits.length > 0 ? fits[0]! : candidates[candidates.length - 1]!).toISOString();
+}
+
+/** The wall time of an instant in the unit's timezone, as a datetime-local field wants it. */
+export function wallTimeOf(iso: string, timeZone: string): string {
+  return `${localDate(new Date(iso), timeZone)}T${clock(iso, timeZone)}`;
 }
 
 /** A local date moved by whole days ("2026-12-03", -1 → "2026-12-02"). */

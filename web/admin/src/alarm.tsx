@@ -1,0 +1,206 @@
+// One alarm: what happened, kvittering with the routine's rules shown before sending, and a
+// deviation report (pre-filled for a missed intervention).
+import { useState, type FormEvent } from 'react';
+import { Notice } from '@shared/components/Notice';
+import type { AckOutcome, AlarmDetailQuery } from '@shared/gql/graphql';
+import { alarmKindText, texts } from '@shared/texts';
+import { dayAndClock, shortDay, windowText } from '@shared/time';
+import { AlarmState, happened } from './alarmtable';
+import { useUnit } from './app';
+import { useAction, useRead } from './data';
+import { Link } from './navigation';
+import { AcknowledgeAlarm, AlarmDetail, ReportDeviation } from './operations';
+import { pathOf } from './routes';
+import { adminTexts, outcomeText } from './texts';
+import { FailureNotice, Panel, TextArea } from './widgets';
+
+const t = adminTexts.alarm;
+const MAX_COMMENT = 2000;
+const MAX_DESCRIPTION = 10_000;
+const OUTCOMES: AckOutcome[] = ['PERFORMED_NOT_SIGNED', 'DOCUMENTATION_VERIFIED', 'STAFF_REMINDED', 'DEVIATION_REPORTED', 'OTHER'];
+
+type Alarm = NonNullable<AlarmDetailQuery['alarm']>;
+
+export function AlarmPage({ id }: { id: string }) {
+  const unit = useUnit();
+  const read = useRead(AlarmDetail, { id });
+  const alarm = read.data?.alarm;
+  if (read.failure) return <Notice tone="error">{read.failure.text}</Notice>;
+  if (read.data === undefined) return <p>{texts.loading}</p>;
+  if (!alarm || alarm.unitId !== unit.id) {
+    return (
+      <section>
+        <h1>{adminTexts.pages.alarm}</h1>
+        <Notice tone="warn">{t.notFound}</Notice>
+        <Link to={pathOf('alarms')}>{t.back}</Link>
+      </section>
+    );
+  }
+  const tz = unit.timezone;
+  const window = alarm.windowStart && alarm.windowEnd ? `${shortDay(alarm.windowStart, tz)} ${windowText(alarm.windowStart, alarm.windowEnd, tz)}` : '';
+  return (
+    <section aria-labelledby="page-heading">
+      <p>
+        <Link to={pathOf('alarms')}>{t.back}</Link>
+      </p>
+      <h1 id="page-heading">{t.heading(alarmKindText[alarm.kind], alarm.intervention.title)}</h1>
+      <dl className="facts">
+        <dt>{t.tenant}</dt>
+        <dd>
+          <Link to={pathOf('tenant', alarm.tenant.id)}>{alarm.tenant.name}</Link>
+        </dd>
+        <dt>{t.window}</dt>
+        <dd>{window}</dd>
+        <dt>{t.raised}</dt>
+        <dd>{dayAndClock(alarm.raisedAt, tz)}</dd>
+        <dt>{t.what}</dt>
+        <dd>
+          {happened(alarm, tz).map((line) => (
+            <span key={line} className="line">{line}</span>
+          ))}
+          {alarm.signedBy && alarm.signedAt && <span className="line">{adminTexts.alarms.columns.who}: {alarm.signedBy.name}, {dayAndClock(alarm.signedAt, tz)}</span>}
+          {alarm.kind === 'DEVIATING' && <span className="line">{alarm.documentationConfirmed ? t.documented : t.notDocumented}</span>}
+        </dd>
+        <dt>{adminTexts.alarms.columns.state}</dt>
+        <dd>
+          <AlarmState alarm={alarm} timeZone={tz} />
+        </dd>
+      </dl>
+      {alarm.state === 'OPEN' && <Acknowledge alarm={alarm} onDone={read.refetch} />}
+      {alarm.state === 'ACKNOWLEDGED' && alarm.outcome && (
+        <Notice tone="ok">
+          {t.done(alarm.acknowledgedBy?.name ?? '', alarm.acknowledgedAt ? dayAndClock(alarm.acknowledgedAt, tz) : '')} {outcomeText[alarm.outcome]}
+          {alarm.comment ? `: ${alarm.comment}` : ''}
+        </Notice>
+      )}
+      <DeviationPanel alarm={alarm} window={window} onDone={read.refetch} />
+    </section>
+  );
+}
+
+function Acknowledge({ alarm, onDone }: { alarm: Alarm; onDone: () => void }) {
+  const unit = useUnit();
+  const [outcome, setOutcome] = useState<AckOutcome | ''>('');
+  const [comment, setComment] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const acknowledge = useAction(AcknowledgeAlarm);
+  const hasReport = alarm.deviation !== null && alarm.deviation !== undefined;
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!outcome) return setProblem(t.chooseOutcome);
+    if (outcome === 'OTHER' && !comment.trim()) return setProblem(t.commentMissing);
+    if (comment.length > MAX_COMMENT) return setProblem(t.commentTooLong(MAX_COMMENT));
+    if (outcome === 'DEVIATION_REPORTED' && !hasReport) return setProblem(t.needsReport);
+    setProblem(null);
+    const done = await acknowledge.run({ input: { alarmId: alarm.id, outcome, comment: comment.trim() || null } });
+    if (done) onDone();
+  }
+
+  const failure = acknowledge.failure;
+  const conflict = failure?.code === 'CONFLICT';
+  return (
+    <Panel title={t.acknowledge} id="acknowledge-heading">
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <fieldset className="choices">
+          <legend>{t.outcome}</legend>
+          {OUTCOMES.map((o) => {
+            const blocked = o === 'DEVIATION_REPORTED' && !hasReport;
+            return (
+              <div key={o} className="choice">
+                <input
+                  type="radio"
+                  id={`outcome-${o}`}
+                  name="outcome"
+                  value={o}
+                  checked={outcome === o}
+                  onChange={() => setOutcome(o)}
+                  aria-describedby={blocked ? 'outcome-needs-report' : undefined}
+                />
+                <label htmlFor={`outcome-${o}`}>{outcomeText[o]}</label>
+              </div>
+            );
+          })}
+          {!hasReport && (
+            <p id="outcome-needs-report" className="hint">
+              {t.needsReport}
+            </p>
+          )}
+        </fieldset>
+        <TextArea
+          id="ack-comment"
+          label={outcome === 'OTHER' ? t.commentRequired : t.comment}
+          value={comment}
+          onChange={setComment}
+          maxLength={MAX_COMMENT}
+          problem={problem === t.commentMissing || problem === t.commentTooLong(MAX_COMMENT) ? problem : null}
+        />
+        {problem && problem !== t.commentMissing && <Notice tone="error">{problem}</Notice>}
+        {conflict ? <Conflict alarmId={alarm.id} timeZone={unit.timezone} onSeen={onDone} /> : <FailureNotice failure={failure} />}
+        <button className="button" type="submit" disabled={acknowledge.busy}>
+          {t.submit}
+        </button>
+      </form>
+    </Panel>
+  );
+}
+
+/** Someone else acknowledged first: who, and when, read fresh from the server. */
+function Conflict({ alarmId, timeZone, onSeen }: { alarmId: string; timeZone: string; onSeen: () => void }) {
+  const read = useRead(AlarmDetail, { id: alarmId });
+  const alarm = read.data?.alarm;
+  const who = alarm?.acknowledgedBy?.name ?? '';
+  const when = alarm?.acknowledgedAt ? dayAndClock(alarm.acknowledgedAt, timeZone) : '';
+  return (
+    <div className="notice warn" role="alert">
+      <p>{alarm ? t.takenBy(who, when) : texts.loading}</p>
+      <button type="button" className="button secondary" onClick={onSeen}>
+        {t.showNow}
+      </button>
+    </div>
+  );
+}
+
+function DeviationPanel({ alarm, window, onDone }: { alarm: Alarm; window: string; onDone: () => void }) {
+  const unit = useUnit();
+  const prefill = alarm.kind === 'MISSED' ? t.prefill(alarm.intervention.title, window) : '';
+  const [description, setDescription] = useState(prefill);
+  const [problem, setProblem] = useState<string | null>(null);
+  const report = useAction(ReportDeviation);
+  const deviation = alarm.deviation;
+  if (deviation) {
+    return (
+      <Panel title={t.deviation} id="deviation-heading">
+        <p>{t.deviationWritten(deviation.reportedBy.name, dayAndClock(deviation.reportedAt, unit.timezone))}</p>
+        <p className="prewrap">{deviation.description}</p>
+        <Link to={pathOf('deviations')}>{adminTexts.pages.deviations}</Link>
+      </Panel>
+    );
+  }
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!description.trim()) return setProblem(t.descriptionMissing);
+    setProblem(null);
+    const done = await report.run({ input: { alarmId: alarm.id, description: description.trim() } });
+    if (done) onDone();
+  }
+  return (
+    <Panel title={t.writeDeviation} id="deviation-heading">
+      <form onSubmit={(e) => void submit(e)} noValidate>
+        <TextArea
+          id="deviation-description"
+          label={t.description}
+          hint={t.descriptionHint}
+          value={description}
+          onChange={setDescription}
+          maxLength={MAX_DESCRIPTION}
+          problem={problem}
+        />
+        <FailureNotice failure={report.failure} />
+        <button className="button" type="submit" disabled={report.busy}>
+          {t.sendDeviation}
+        </button>
+      </form>
+    </Panel>
+  );
+}

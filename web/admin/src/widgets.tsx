@@ -1,0 +1,80 @@
+// Small pieces the admin pages share: labelled selects and text areas, the live indicator,
+// a form's failure.
+import type { ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
+import { Notice } from '@shared/components/Notice';
+import type { Failure } from '@shared/errors';
+import { adminTexts } from './texts';
+
+export function LiveIndicator({ connected }: { connected: boolean }) {
+  return (
+    <span className={`live ${connected ? 'on' : 'off'}`} role="status" data-testid="live">
+      <span aria-hidden="true">{connected ? '●' : '○'} </span>
+      {connected ? adminTexts.live.connected : adminTexts.live.disconnected}
+    </span>
+  );
+}
+
+type SelectProps = Omit<SelectHTMLAttributes<HTMLSelectElement>, 'onChange' | 'value'> & {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: [value: string, label: string][];
+};
+
+export function SelectField({ id, label, value, onChange, options, ...select }: SelectProps) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select {...select} id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>{text}</option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+type AreaProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'onChange' | 'value'> & {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  hint?: string;
+  problem?: string | null;
+};
+
+/** A labelled text area; a problem with it is said under it and tied to it for screen readers. */
+export function TextArea({ id, label, value, onChange, hint, problem, ...area }: AreaProps) {
+  const hintId = hint ? `${id}-hint` : undefined;
+  const problemId = problem ? `${id}-problem` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <textarea
+        {...area}
+        id={id}
+        value={value}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={[hintId, problemId].filter(Boolean).join(' ') || undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      {hint && <span id={hintId} className="hint">{hint}</span>}
+      {problem && <span id={problemId} className="problem">{problem}</span>}
+    </div>
+  );
+}
+
+export function FailureNotice({ failure }: { failure: Failure | null }) {
+  return failure ? <Notice tone="error">{failure.text}</Notice> : null;
+}
+
+/** A titled box on a page. */
+export function Panel({ title, children, id }: { title: string; children: ReactNode; id: string }) {
+  return (
+    <section className="card panel" aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
+  );
+}
