@@ -38,7 +38,7 @@ ENV NODE_ENV=production \
     LOG_JSON=1
 WORKDIR /app/gateway
 COPY --from=deps /app/gateway/node_modules ./node_modules
-COPY gateway/package.json gateway/gateway.config.ts gateway/web.ts gateway/supergraph.graphql ./
+COPY gateway/package.json gateway/gateway.config.ts gateway/web.ts gateway/reports.ts gateway/supergraph.graphql ./
 COPY --from=web /app/web/dist /app/web
 RUN sed -i \
       -e "s#\"http://127.0.0.1:8101/graphql\"#\"${IDENTITY_URL}\"#" \

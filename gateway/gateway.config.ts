@@ -12,6 +12,7 @@ import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { fileURLToPath } from 'node:url';
+import { useReportDownloads } from './reports.ts';
 import { useWebApps } from './web.ts';
 
 const env = process.env;
@@ -524,6 +525,7 @@ export const gatewayConfig = defineConfig({
   },
 
   plugins: (ctx) => [
+    useReportDownloads(() => lastGoodSupergraph),
     ...(webDir ? [useWebApps(webDir)] : []),
     useSignaContext,
     useEdgeTokenCheck(),

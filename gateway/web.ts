@@ -9,8 +9,10 @@ import type { GatewayPlugin } from '@graphql-hive/gateway';
 
 const compress = promisify(brotliCompress);
 
-// Left to the gateway itself: a GET /graphql?query= is GraphQL, not a page.
+// Left to the gateway itself: a GET /graphql?query= is GraphQL, not a page; /reports/ is
+// reports.ts's (the compliance CSV), never an app route.
 const GATEWAY_PATHS = new Set(['/graphql', '/healthcheck', '/readiness']);
+const GATEWAY_PREFIXES = ['/reports/'];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -96,7 +98,7 @@ export function useWebApps(webDir: string): GatewayPlugin {
     async onRequest({ request, url, endResponse, fetchAPI }: any) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return;
       const pathname: string = url.pathname;
-      if (GATEWAY_PATHS.has(pathname)) return;
+      if (GATEWAY_PATHS.has(pathname) || GATEWAY_PREFIXES.some((prefix) => pathname.startsWith(prefix))) return;
       const headers: Record<string, string> = { ...SECURITY_HEADERS, vary: 'accept-encoding' };
       const target = resolveInside(root, pathname.endsWith('/') ? pathname + 'index.html' : pathname);
       let file = target ? await load(target) : null;

@@ -1,7 +1,9 @@
 """The compliance report as CSV over authenticated HTTP, for spreadsheets and reporting tools.
 
 ``GET /reports/compliance.csv?unitId=&from=&to=`` with ``Authorization: Bearer <token>``.
-The figures come from the same use case as the ``complianceReport`` query.
+The figures come from the same use case as the ``complianceReport`` query. Clients fetch it
+from the gateway at the same path (``gateway/reports.ts`` forwards it here, keeping the status,
+``content-type`` and ``content-disposition`` of these answers).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 from fastapi import FastAPI, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 
@@ -86,15 +86,36 @@ def create_app(jwks: dict[str, Any]) -> FastAPI:
     """The subgraph, plus the key set the gateway checks tokens against."""
     app = FastAPI()
     app.state.slow_started = asyncio.Event()
+    app.state.report_requests = []
 
     @app.middleware("http")
     async def broken_for_some(request: Request, call_next: Any) -> Response:
+        if request.url.path.startswith("/reports"):
+            app.state.report_requests.append(f"{request.method} {request.url.path}")
         # A subgraph failing as a proxy in front of it would (an HTML 502): any request whose
         # body names BROKEN_SUBGRAPH gets it.
         if BROKEN_SUBGRAPH.encode() in await request.body():
             return PlainTextResponse("<html>502 Bad Gateway</html>", status_code=502)
         response: Response = await call_next(request)
         return response
+
+    @app.get("/reports/compliance.csv")
+    async def compliance_csv(request: Request) -> Response:
+        """What reached it, as alarms' CSV would come; the status asked for in ``status``
+        (an error as FastAPI words one), and headers that must stay here."""
+        status = int(request.query_params.get("status", "200"))
+        if status != 200:
+            return JSONResponse({"detail": f"answered {status}"}, status_code=status)
+        seen = f"{request.headers.get('authorization')}\r\n{request.url.query}\r\n"
+        return Response(
+            seen,
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "content-disposition": 'attachment; filename="echo.csv"',
+                "set-cookie": "subgraph=1",
+                "x-subgraph-only": "1",
+            },
+        )
 
     app.include_router(GraphQLRouter(schema), prefix="/graphql")
 

@@ -36,6 +36,76 @@ class EchoGateway:
 
 
 @asynccontextmanager
+async def hive_gateway(
+    tmp_path: Path,
+    *,
+    subgraphs: dict[str, tuple[str, str]],
+    jwks_url: str,
+    production: bool = False,
+    web_dir: Path | None = None,
+) -> AsyncIterator[tuple[str, ChildProcess]]:
+    """The Hive Gateway process over ``subgraphs`` (name -> SDL, URL of its /graphql);
+    yields its /graphql URL and the process."""
+    sdl_dir = tmp_path / "sdl"
+    sdl_dir.mkdir(exist_ok=True)
+    for name, (sdl, _url) in subgraphs.items():
+        (sdl_dir / f"{name}.graphql").write_text(sdl)
+    supergraph = tmp_path / "supergraph.graphql"
+    routes = ",".join(f"{name}={url}" for name, (_sdl, url) in subgraphs.items())
+    composed = await asyncio.to_thread(
+        subprocess.run,
+        [
+            "node",
+            str(GATEWAY_DIR / "compose.mjs"),
+            "--sdl-dir",
+            str(sdl_dir),
+            "--out",
+            str(supergraph),
+        ],
+        env={**os.environ, "SIGNA_SUBGRAPHS": routes},
+        capture_output=True,
+    )
+    assert composed.returncode == 0, composed.stderr.decode()
+    port = find_free_port()
+    child = spawn(
+        "gateway",
+        [
+            str(GATEWAY_DIR / "node_modules/.bin/hive-gateway"),
+            "supergraph",
+            "-c",
+            str(GATEWAY_DIR / "gateway.config.ts"),
+        ],
+        {
+            **os.environ,
+            "SIGNA_SUPERGRAPH": str(supergraph),
+            "SIGNA_GATEWAY_PORT": str(port),
+            "SIGNA_PRODUCTION": "1" if production else "0",
+            "SIGNA_LOGIN_RATE_LIMIT": "5",
+            "SIGNA_JWKS_URL": jwks_url,
+            "SIGNA_JWT_ISSUER": ISSUER,
+            "SIGNA_JWT_AUDIENCE": AUDIENCE,
+            **({"SIGNA_WEB_DIR": str(web_dir)} if web_dir else {}),
+        },
+        tmp_path / "logs",
+    )
+    try:
+
+        async def ready() -> bool:
+            assert child.alive(), (tmp_path / "logs/gateway.log").read_text()
+            try:
+                async with httpx.AsyncClient() as client:
+                    response = await client.get(f"http://127.0.0.1:{port}/readiness")
+                    return response.status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await eventually(ready, within=60, interval=0.2)
+        yield f"http://127.0.0.1:{port}/graphql", child
+    finally:
+        child.stop(timeout=10)
+
+
+@asynccontextmanager
 async def gateway_for_echo(
     tmp_path: Path,
     tokens: TestTokens,
@@ -43,66 +113,22 @@ async def gateway_for_echo(
     production: bool = False,
     web_dir: Path | None = None,
     route_to: str | None = None,
+    name: str = "echo",
 ) -> AsyncIterator[EchoGateway]:
-    """``route_to``: where the supergraph says the subgraph is, instead of where it runs."""
+    """``route_to``: where the supergraph says the subgraph is, instead of where it runs;
+    ``name``: the subgraph's name in the supergraph (``alarms`` to be sent the reports)."""
     subgraph = create_app(jwks_document([tokens.key]))
-    async with serve(subgraph) as subgraph_url:
-        sdl_dir = tmp_path / "sdl"
-        sdl_dir.mkdir(exist_ok=True)
-        (sdl_dir / "echo.graphql").write_text(schema.as_str())
-        supergraph = tmp_path / "supergraph.graphql"
-        env = {**os.environ, "SIGNA_SUBGRAPHS": f"echo={route_to or subgraph_url}/graphql"}
-        composed = await asyncio.to_thread(
-            subprocess.run,
-            [
-                "node",
-                str(GATEWAY_DIR / "compose.mjs"),
-                "--sdl-dir",
-                str(sdl_dir),
-                "--out",
-                str(supergraph),
-            ],
-            env=env,
-            capture_output=True,
-        )
-        assert composed.returncode == 0, composed.stderr.decode()
-        port = find_free_port()
-        child = spawn(
-            "gateway",
-            [
-                str(GATEWAY_DIR / "node_modules/.bin/hive-gateway"),
-                "supergraph",
-                "-c",
-                str(GATEWAY_DIR / "gateway.config.ts"),
-            ],
-            {
-                **os.environ,
-                "SIGNA_SUPERGRAPH": str(supergraph),
-                "SIGNA_GATEWAY_PORT": str(port),
-                "SIGNA_PRODUCTION": "1" if production else "0",
-                "SIGNA_LOGIN_RATE_LIMIT": "5",
-                "SIGNA_JWKS_URL": f"{subgraph_url}/.well-known/jwks.json",
-                "SIGNA_JWT_ISSUER": ISSUER,
-                "SIGNA_JWT_AUDIENCE": AUDIENCE,
-                **({"SIGNA_WEB_DIR": str(web_dir)} if web_dir else {}),
-            },
-            tmp_path / "logs",
-        )
-        try:
-
-            async def ready() -> bool:
-                assert child.alive(), (tmp_path / "logs/gateway.log").read_text()
-                try:
-                    async with httpx.AsyncClient() as client:
-                        response = await client.get(f"http://127.0.0.1:{port}/readiness")
-                        return response.status_code == 200
-                except httpx.HTTPError:
-                    return False
-
-            await eventually(ready, within=60, interval=0.2)
-            yield EchoGateway(f"http://127.0.0.1:{port}/graphql", child, subgraph)
-        finally:
-            child.stop(timeout=10)
+    async with (
+        serve(subgraph) as subgraph_url,
+        hive_gateway(
+            tmp_path,
+            subgraphs={name: (schema.as_str(), f"{route_to or subgraph_url}/graphql")},
+            jwks_url=f"{subgraph_url}/.well-known/jwks.json",
+            production=production,
+            web_dir=web_dir,
+        ) as (url, child),
+    ):
+        yield EchoGateway(url, child, subgraph)
 
 
 @pytest.fixture(scope="module")
