@@ -71,20 +71,26 @@ _HAND_OVER = """mutation($r: String!) {
 
 
 async def open_signed_in(page: Page, person: Person) -> None:
-    """Open the app on a phone that ``person`` signed in on earlier: their session is put where
-    the app keeps it (IndexedDB), and the app is opened again, as after a restart.
+    """Open the phone app on a phone that ``person`` signed in on earlier, as after a restart."""
+    await hand_over_session(page, person, "/")
+    await day_list_loaded(page)
 
-    Not the sign-in form (test_phone's sign-in tests use it): the gateway allows ten log-ins a
-    minute per address, and every phone of the run comes from 127.0.0.1. The person's refresh
-    token goes to the phone; the test keeps only the access token from here on (a second use
-    of a refresh token would be taken for theft).
+
+async def hand_over_session(page: Page, person: Person, path: str) -> None:
+    """Open ``path`` in a browser that ``person`` signed in on earlier: their session is put
+    where the apps keep it (IndexedDB), and the page is opened again.
+
+    Not the sign-in form (the sign-in tests use it): the gateway allows ten log-ins a minute
+    per address, and every browser of the run comes from 127.0.0.1. The person's refresh token
+    goes to the browser; the test keeps only the access token from here on (a second use of a
+    refresh token would be taken for theft).
     """
-    await page.goto("/")
+    await page.goto(path)
     await expect(page.get_by_role("heading", name="Logga in")).to_be_visible()
     answer = await person.client.as_user(None)(_HAND_OVER, {"r": person.refresh_token})
     session = answer["refreshSession"]
     person.client = person.client.as_user(session["accessToken"])
-    person.refresh_token = "(on the phone)"
+    person.refresh_token = "(in the browser)"
     await page.evaluate(
         """(session) => new Promise((resolve, reject) => {
           const open = indexedDB.open('signa');
@@ -103,7 +109,6 @@ async def open_signed_in(page: Page, person: Person) -> None:
         },
     )
     await page.reload()
-    await day_list_loaded(page)
 
 
 async def service_worker_in_control(page: Page) -> None:
@@ -137,12 +142,12 @@ async def no_axe_violations(page: Page, screen: str) -> None:
     assert not violations, f"axe found {len(violations)} violation(s) on {screen}:\n{report}"
 
 
-async def screenshot(page: Page, name: str) -> None:
-    """phone-<name>.png in SIGNA_SCREENSHOT_DIR, when that is set; nothing otherwise."""
+async def screenshot(page: Page, name: str, *, app: str = "phone") -> None:
+    """<app>-<name>.png in SIGNA_SCREENSHOT_DIR, when that is set; nothing otherwise."""
     directory = os.environ.get("SIGNA_SCREENSHOT_DIR")
     if not directory:
         return
-    await page.screenshot(path=str(Path(directory) / f"phone-{name}.png"), full_page=True)
+    await page.screenshot(path=str(Path(directory) / f"{app}-{name}.png"), full_page=True)
 
 
 def _operation(request: Request) -> dict[str, Any] | None:

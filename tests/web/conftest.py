@@ -145,3 +145,26 @@ async def page(phone: BrowserContext) -> AsyncIterator[Page]:
     yield opened
     for line in log:
         print(line)
+
+
+@pytest.fixture
+async def desktop(browser: Browser, stack: Stack) -> AsyncIterator[BrowserContext]:
+    """An office computer for the admin web: a desktop window, Swedish, nothing stored."""
+    context = await browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="sv-SE", base_url=stack.base_url
+    )
+    context.set_default_timeout(15_000)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+async def office(desktop: BrowserContext) -> AsyncIterator[Page]:
+    """The admin web's page; what it logged to its console is printed if the test fails."""
+    opened = await desktop.new_page()
+    log: list[str] = []
+    opened.on("console", lambda m: log.append(f"console.{m.type}: {m.text}"))
+    opened.on("pageerror", lambda e: log.append(f"page error: {e}"))
+    yield opened
+    for line in log:
+        print(line)

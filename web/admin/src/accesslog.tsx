@@ -11,7 +11,7 @@ import { useAdmin } from './app';
 import { useAction, useRead } from './data';
 import { AccessLog, AccessLogSample, LogReviews, RecordLogReview, TenantNames, UnitUsers, Units } from './operations';
 import { adminTexts } from './texts';
-import { FailureNotice, Panel, SelectField, TextArea } from './widgets';
+import { FailureNotice, Panel, Scrolling, SelectField, TextArea } from './widgets';
 
 const t = adminTexts.accessLog;
 const SAMPLE_SIZE = 20;
@@ -126,7 +126,7 @@ function EntryTable(props: { entries: AccessLogFieldsFragment[]; timeZone: strin
   const { entries, timeZone, tenantText, caption } = props;
   if (entries.length === 0) return <p>{t.none}</p>;
   return (
-    <div className="table-wrap">
+    <Scrolling label={caption}>
       <table className="table">
         <caption className="visually-hidden">{caption}</caption>
         <thead>
@@ -148,7 +148,7 @@ function EntryTable(props: { entries: AccessLogFieldsFragment[]; timeZone: strin
           ))}
         </tbody>
       </table>
-    </div>
+    </Scrolling>
   );
 }
 

@@ -11,7 +11,7 @@ import type { DayFigures } from './charts';
 import { useRead } from './data';
 import { ComplianceReport } from './operations';
 import { adminTexts } from './texts';
-import { Panel } from './widgets';
+import { Panel, Scrolling } from './widgets';
 
 const Charts = lazy(() => import('./charts'));
 const t = adminTexts.report;
@@ -71,7 +71,7 @@ export function ReportPage() {
             {report.rows.length === 0 ? (
               <p>{t.none}</p>
             ) : (
-              <div className="table-wrap">
+              <Scrolling label={t.tableHeading(asked.from, asked.to)}>
                 <table className="table report-table">
                   <caption className="visually-hidden">{t.tableHeading(asked.from, asked.to)}</caption>
                   <thead>
@@ -104,7 +104,7 @@ export function ReportPage() {
                     </tr>
                   </tfoot>
                 </table>
-              </div>
+              </Scrolling>
             )}
           </Panel>
         </>

@@ -45,6 +45,7 @@ export const adminTexts = {
   title: 'Signa – administration',
   skipToContent: 'Hoppa till innehållet',
   menu: 'Huvudmeny',
+  table: 'tabell',
   unit: 'Enhet',
   toPhone: 'Till signeringen (mobilen)',
   noRole:

@@ -78,3 +78,12 @@ export function Panel({ title, children, id }: { title: string; children: ReactN
     </section>
   );
 }
+
+/** A wide table that scrolls sideways on a narrow screen; focusable, so the keyboard can scroll it. */
+export function Scrolling({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="table-wrap" tabIndex={0} role="region" aria-label={`${label}, ${adminTexts.table}`}>
+      {children}
+    </div>
+  );
+}
