@@ -64,6 +64,15 @@ def activation_mail(*, recipient: str, name: str, link: str, expires_at: datetim
     )
 
 
+# The routine's own words for the roles a person can be told about.
+ROLE_WORDS = {
+    "CARE_STAFF": "omvårdnadspersonal",
+    "SOL_ADMIN": "SoL-administratör",
+    "UNIT_MANAGER": "enhetschef",
+    "SYSTEM_ADMIN": "systemförvaltare",
+}
+
+
 def role_granted_mail(
     *, recipient: str, name: str, role: str, unit_name: str, login_url: str, activation: str | None
 ) -> Mail:
@@ -72,19 +81,21 @@ def role_granted_mail(
         if activation
         else f"Logga in som vanligt:\n\n{login_url}\n"
     )
+    words = ROLE_WORDS.get(role, role)
     return Mail(
         recipient=recipient,
-        subject=f"Du har fått rollen {role} i Signa",
-        body=f"Hej {name},\n\nDu har nu rollen {role} för enheten {unit_name}.\n\n{how}",
+        subject=f"Du har fått rollen {words} i Signa",
+        body=f"Hej {name},\n\nDu har nu rollen {words} för enheten {unit_name}.\n\n{how}",
     )
 
 
 def role_revoked_mail(*, recipient: str, name: str, role: str, unit_name: str) -> Mail:
+    words = ROLE_WORDS.get(role, role)
     return Mail(
         recipient=recipient,
-        subject=f"Din roll {role} i Signa har avslutats",
+        subject=f"Din roll {words} i Signa har avslutats",
         body=(
-            f"Hej {name},\n\nDin roll {role} för enheten {unit_name} har avslutats på "
+            f"Hej {name},\n\nDin roll {words} för enheten {unit_name} har avslutats på "
             "beställning av enhetschefen. Övriga roller påverkas inte.\n"
         ),
     )

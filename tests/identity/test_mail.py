@@ -8,7 +8,13 @@ from sqlalchemy import select
 
 from libs.clock import FakeClock
 from libs.devstack.broker import find_free_port
-from services.identity.mail import Mail, MailSender, queue_mail
+from services.identity.mail import (
+    Mail,
+    MailSender,
+    queue_mail,
+    role_granted_mail,
+    role_revoked_mail,
+)
 from services.identity.tables import MailRow
 
 
@@ -84,3 +90,21 @@ async def test_one_mail_that_cannot_go_out_holds_up_no_other_and_is_given_up_aft
     async with stack.identity.deps.sessions() as session:
         left = await session.scalar(select(MailRow.attempts).where(MailRow.id == bad.id))
     assert left == 2
+
+
+def test_role_mails_name_the_role_in_the_routines_words():
+    granted = role_granted_mail(
+        recipient="kim@example.se",
+        name="Kim",
+        role="SOL_ADMIN",
+        unit_name="Solgläntan",
+        login_url="https://signa.test/",
+        activation=None,
+    )
+    assert granted.subject == "Du har fått rollen SoL-administratör i Signa"
+    assert "rollen SoL-administratör för enheten Solgläntan" in granted.body
+    assert "https://signa.test/" in granted.body
+    revoked = role_revoked_mail(
+        recipient="kim@example.se", name="Kim", role="SOL_ADMIN", unit_name="Solgläntan"
+    )
+    assert revoked.subject == "Din roll SoL-administratör i Signa har avslutats"
