@@ -32,7 +32,7 @@ async def register_absence(
     """Cancels the occurrences starting inside the absence — past ones too, because an
     absence registered afterwards (a night-time hospital admission) must withdraw the
     alarms its windows would otherwise raise."""
-    tenant = await tenant_for_writing(uow, principal, tenant_id)
+    tenant = await tenant_for_writing(uow, principal, tenant_id, adding="absences")
     _check_period(starts_at, ends_at)
     now = uow.clock.now()
     absence = AbsenceRow(
@@ -51,7 +51,7 @@ async def register_absence(
     inside = [OccurrenceRow.tenant_id == tenant.id, OccurrenceRow.window_start >= starts_at]
     if ends_at is not None:
         inside.append(OccurrenceRow.window_start < ends_at)
-    await cancel(uow, now=now, reason=CancelReason.ABSENCE, where=inside)
+    await cancel(uow, now=now, reason=CancelReason.ABSENCE, where=inside, absence_id=absence.id)
     await uow.emit(
         AbsenceRegistered(
             absence_id=absence.id,

@@ -1,4 +1,4 @@
-"""Use cases that change care recipients and interventions (absences: `absences`).
+"""Use cases that change interventions (care recipients: `tenants`; absences: `absences`).
 
 Each runs in the caller's unit of work: load, check who may, decide with `domain`, store, emit,
 commit. Validation happens before anything is written, so a refused command changes nothing
@@ -11,8 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from libs.auth.principal import Principal
 from libs.messaging.unit_of_work import UnitOfWork
@@ -24,13 +25,19 @@ from services.interventions.events import (
     InterventionChanged,
     InterventionEnded,
     InterventionPaused,
-    TenantRegistered,
 )
-from services.interventions.scheduling import cancel, materialise, schedule_of
+from services.interventions.scheduling import (
+    cancel,
+    materialise,
+    schedule_of,
+    starts_of,
+    stored_starts,
+)
 from services.interventions.tables import (
     InterventionChangeRow,
     InterventionRow,
     OccurrenceRow,
+    TenantChangeRow,
     TenantRow,
     UnitRow,
 )
@@ -41,20 +48,24 @@ __all__ = [
     "change_schedule",
     "confirm_plan_anchoring",
     "create_intervention",
-    "create_tenant",
     "end_intervention",
+    "parse_schedule",
     "pause_intervention",
+    "record_change",
     "resume_intervention",
+    "stop_intervention",
     "tenant_for_writing",
     "unit_today",
+    "unit_zone",
 ]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ScheduleInput:
     rrule: str | None
-    window_start: str
+    window_start: str | None
     window_minutes: int
+    window_starts: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,18 +85,13 @@ class NewIntervention:
 _INSTRUCTIONS_LIMIT = 4000
 
 
-async def unit_today(uow: UnitOfWork, unit_id: str) -> date:
+async def unit_zone(uow: UnitOfWork, unit_id: str) -> ZoneInfo:
     zone = await uow.session.scalar(select(UnitRow.timezone).where(UnitRow.unit_id == unit_id))
-    return uow.clock.now().astimezone(domain.unit_zone(zone)).date()
+    return domain.unit_zone(zone)
 
 
-def _required(value: str, what: str, *, limit: int) -> str:
-    value = value.strip()
-    if not value:
-        raise domain.InvalidInput(f"{what} must not be empty")
-    if len(value) > limit:
-        raise domain.InvalidInput(f"{what} is longer than {limit} characters")
-    return value
+async def unit_today(uow: UnitOfWork, unit_id: str) -> date:
+    return uow.clock.now().astimezone(await unit_zone(uow, unit_id)).date()
 
 
 def _instructions(value: str) -> str:
@@ -95,57 +101,26 @@ def _instructions(value: str) -> str:
     return value
 
 
-def _optional(value: str | None, what: str, *, limit: int) -> str | None:
-    if value is None or not value.strip():
-        return None
-    return _required(value, what, limit=limit)
-
-
-async def create_tenant(
-    *,
-    uow: UnitOfWork,
-    principal: Principal,
-    unit_id: str,
-    name: str,
-    external_reference: str | None,
-    contact_person_id: str | None,
+async def tenant_for_writing(
+    uow: UnitOfWork, principal: Principal, tenant_id: str, *, adding: str | None = None
 ) -> TenantRow:
-    require_writer(principal, unit_id, what="unit")
-    now = uow.clock.now()
-    tenant = TenantRow(
-        id=str(uuid.uuid4()),
-        unit_id=unit_id,
-        name=_required(name, "name", limit=200),
-        external_reference=_optional(external_reference, "external reference", limit=100),
-        contact_person_id=_optional(contact_person_id, "contact person", limit=64),
-        created_by=principal.user_id,
-        created_at=now,
-    )
-    uow.session.add(tenant)
-    await uow.emit(
-        TenantRegistered(
-            tenant_id=tenant.id, unit_id=unit_id, registered_by=principal.user_id, registered_at=now
-        )
-    )
-    await record_access(
-        uow, principal=principal, tenants=[(tenant.id, unit_id)], action="tenant.create"
-    )
-    await uow.commit()
-    return tenant
-
-
-async def tenant_for_writing(uow: UnitOfWork, principal: Principal, tenant_id: str) -> TenantRow:
-    tenant = await uow.session.get(TenantRow, tenant_id)
+    """The care recipient, locked: a move-out waits for a new intervention or absence being
+    added, or the addition sees the move-out. ``adding`` names what is added: refused once
+    the care recipient has moved out."""
+    tenant = await uow.session.get(TenantRow, tenant_id, with_for_update=True)
     if tenant is None:
         raise domain.UnknownRecord("no such care recipient")
     require_writer(principal, tenant.unit_id, what="care recipient")
+    if adding is not None and tenant.moved_out_at is not None:
+        raise domain.IllegalTransition(f"the care recipient has moved out: no new {adding}")
     return tenant
 
 
-def _schedule(schedule: ScheduleInput) -> domain.Schedule:
+def parse_schedule(schedule: ScheduleInput) -> domain.Schedule:
     return domain.parse_schedule(
         rrule_text=schedule.rrule,
         window_start=schedule.window_start,
+        window_starts=schedule.window_starts,
         window_minutes=schedule.window_minutes,
     )
 
@@ -153,26 +128,28 @@ def _schedule(schedule: ScheduleInput) -> domain.Schedule:
 async def create_intervention(
     command: NewIntervention, *, uow: UnitOfWork, principal: Principal
 ) -> InterventionRow:
-    tenant = await tenant_for_writing(uow, principal, command.tenant_id)
+    tenant = await tenant_for_writing(uow, principal, command.tenant_id, adding="interventions")
     if command.prn and command.schedule is not None:
         raise domain.InvalidInput("a PRN intervention has no schedule: give one or the other")
     if not command.prn and command.schedule is None:
         raise domain.InvalidInput("give a schedule, or prn: true for an as-needed intervention")
-    schedule = _schedule(command.schedule) if command.schedule is not None else None
+    schedule = parse_schedule(command.schedule) if command.schedule is not None else None
     valid_from = command.valid_from or await unit_today(uow, tenant.unit_id)
     domain.check_validity(valid_from, command.valid_to)
     now = uow.clock.now()
+    window_start, window_starts = stored_starts(schedule) if schedule else (None, None)
     row = InterventionRow(
         id=str(uuid.uuid4()),
         tenant_id=tenant.id,
         unit_id=tenant.unit_id,
-        title=_required(command.title, "title", limit=200),
+        title=domain.required_text(command.title, "title", limit=200),
         instructions=_instructions(command.instructions),
         category=command.category.value,
-        plan_reference=_optional(command.plan_reference, "plan reference", limit=200),
+        plan_reference=domain.optional_text(command.plan_reference, "plan reference", limit=200),
         prn=command.prn,
         rrule=schedule.rrule if schedule else None,
-        window_start=schedule.window_start_text if schedule else None,
+        window_start=window_start,
+        window_starts=window_starts,
         window_minutes=schedule.window_minutes if schedule else None,
         valid_from=valid_from,
         valid_to=command.valid_to,
@@ -199,10 +176,32 @@ def _schedule_details(row: InterventionRow) -> dict[str, Any]:
         "prn": row.prn,
         "rrule": row.rrule,
         "windowStart": row.window_start,
+        "windowStarts": list(starts_of(row.window_start, row.window_starts)),
         "windowMinutes": row.window_minutes,
         "validFrom": row.valid_from.isoformat(),
         "validTo": row.valid_to.isoformat() if row.valid_to else None,
     }
+
+
+def record_change(
+    uow: UnitOfWork,
+    row: type[InterventionChangeRow | TenantChangeRow],
+    *,
+    principal: Principal,
+    change: str,
+    details: dict[str, Any],
+    **owner: str,
+) -> None:
+    """A history row (``owner`` is its intervention or care recipient) of the change."""
+    uow.session.add(
+        row(
+            **owner,
+            change=change,
+            details=details,
+            changed_by=principal.user_id,
+            changed_at=uow.clock.now(),
+        )
+    )
 
 
 def _history(
@@ -213,14 +212,13 @@ def _history(
     change: str,
     details: dict[str, Any],
 ) -> None:
-    uow.session.add(
-        InterventionChangeRow(
-            intervention_id=row.id,
-            change=change,
-            details=details,
-            changed_by=principal.user_id,
-            changed_at=uow.clock.now(),
-        )
+    record_change(
+        uow,
+        InterventionChangeRow,
+        principal=principal,
+        change=change,
+        details=details,
+        intervention_id=row.id,
     )
 
 
@@ -296,7 +294,33 @@ async def _stop(
     *, uow: UnitOfWork, principal: Principal, intervention_id: str, reason: str, end: bool
 ) -> InterventionRow:
     row = await _intervention_for_writing(uow, principal, intervention_id)
-    reason = _required(reason, "reason", limit=1000)
+    reason = domain.required_text(reason, "reason", limit=1000)
+    # Only windows that have not started: one in progress may be being performed right now.
+    await stop_intervention(
+        uow,
+        row,
+        principal=principal,
+        reason=reason,
+        end=end,
+        cancelled=OccurrenceRow.window_start > uow.clock.now(),
+    )
+    return await _finish(
+        uow, row, principal, action="intervention.end" if end else "intervention.pause"
+    )
+
+
+async def stop_intervention(
+    uow: UnitOfWork,
+    row: InterventionRow,
+    *,
+    principal: Principal,
+    reason: str,
+    end: bool,
+    cancelled: ColumnElement[bool],
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Pause or end an intervention loaded for writing, and cancel its live occurrences that
+    match ``cancelled``; the caller commits."""
     action = Action.END if end else Action.PAUSE
     row.state = domain.next_state(InterventionState(row.state), action).value
     now = uow.clock.now()
@@ -306,21 +330,17 @@ async def _stop(
         row,
         principal=principal,
         change="ENDED" if end else "PAUSED",
-        details={"reason": reason},
+        details={"reason": reason, **(details or {})},
     )
     await uow.session.flush()
-    # Only windows that have not started: one in progress may be being performed right now.
     await cancel(
         uow,
         now=now,
         reason=CancelReason.ENDED if end else CancelReason.PAUSED,
-        where=[OccurrenceRow.intervention_id == row.id, OccurrenceRow.window_start > now],
+        where=[OccurrenceRow.intervention_id == row.id, cancelled],
     )
     fact = _fact(row, principal, now)
     await uow.emit(InterventionEnded(**fact) if end else InterventionPaused(**fact))
-    return await _finish(
-        uow, row, principal, action="intervention.end" if end else "intervention.pause"
-    )
 
 
 async def resume_intervention(
@@ -354,15 +374,12 @@ async def change_schedule(
         raise domain.IllegalTransition("an ended intervention's schedule cannot change")
     if row.prn:
         raise domain.InvalidInput("a PRN intervention has no schedule")
-    new = _schedule(schedule)
+    new = parse_schedule(schedule)
     domain.check_validity(row.valid_from, valid_to)
     before = _schedule_details(row)
     now = uow.clock.now()
-    row.rrule, row.window_start, row.window_minutes = (
-        new.rrule,
-        new.window_start_text,
-        new.window_minutes,
-    )
+    row.rrule, row.window_minutes = new.rrule, new.window_minutes
+    row.window_start, row.window_starts = stored_starts(new)
     row.valid_to, row.updated_at = valid_to, now
     _history(
         uow,
@@ -383,10 +400,7 @@ async def _reschedule(
 ) -> None:
     schedule = schedule_of(row)
     assert schedule is not None
-    zone_name = await uow.session.scalar(
-        select(UnitRow.timezone).where(UnitRow.unit_id == row.unit_id)
-    )
-    zone = domain.unit_zone(zone_name)
+    zone = await unit_zone(uow, row.unit_id)
     future = (
         await uow.session.execute(
             select(
@@ -399,9 +413,10 @@ async def _reschedule(
             .where(OccurrenceRow.state == "SCHEDULED", OccurrenceRow.window_start > now)
         )
     ).all()
-    kept_days = set(
-        domain.local_dates(
+    planned = set(
+        domain.windows(
             schedule,
+            zone=zone,
             valid_from=row.valid_from,
             valid_to=row.valid_to,
             start=min((f.local_date for f in future), default=now.date()),
@@ -411,9 +426,8 @@ async def _reschedule(
     stale = [
         f.id
         for f in future
-        if f.local_date not in kept_days
-        or domain.window_on(schedule, f.local_date, zone)
-        != domain.Window(start=f.window_start, end=f.window_end, local_date=f.local_date)
+        if domain.Window(start=f.window_start, end=f.window_end, local_date=f.local_date)
+        not in planned
     ]
     if stale:
         await cancel(uow, now=now, reason=CancelReason.CHANGED, where=[OccurrenceRow.id.in_(stale)])

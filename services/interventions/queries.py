@@ -6,17 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import ColumnElement, Select, Table, exists, select
+from sqlalchemy.orm import aliased
 
 from libs.auth.principal import Principal
 from libs.database import SessionFactory, records
 from libs.messaging.unit_of_work import UnitOfWork
-from services.interventions import views
-from services.interventions.access import can_read, record_access, require_reader
-from services.interventions.handlers import unit_today
-from services.interventions.scheduling import SCHEDULED
+from services.interventions import domain, views
+from services.interventions.access import can_read, record_access, require_reader, require_writer
+from services.interventions.handlers import ScheduleInput, parse_schedule, unit_today, unit_zone
+from services.interventions.scheduling import CANCELLED, SCHEDULED
 from services.interventions.tables import (
     INTERVENTIONS,
     OCCURRENCES,
@@ -25,20 +26,32 @@ from services.interventions.tables import (
     InterventionChangeRow,
     InterventionRow,
     OccurrenceRow,
+    TenantChangeRow,
     TenantRow,
 )
 
 __all__ = [
+    "MAX_PAGE",
+    "MAX_PREVIEW",
+    "PREVIEW_COUNT",
     "WorklistItem",
     "absences_of",
+    "cancelled_by",
     "history_of",
     "intervention",
     "interventions_of",
     "occurrence",
+    "schedule_preview",
     "tenant",
+    "tenant_history_of",
     "tenants",
     "worklist",
 ]
+
+ChangeT = TypeVar("ChangeT", InterventionChangeRow, TenantChangeRow)
+MAX_PREVIEW = 50
+PREVIEW_COUNT = 10
+MAX_PAGE = 100  # DESIGN §7
 
 
 @dataclass(frozen=True)
@@ -52,15 +65,14 @@ class WorklistItem:
     views: dict[str, Any] = field(default_factory=dict)
 
 
-async def tenants(*, uow: UnitOfWork, principal: Principal, unit_id: str) -> list[TenantRow]:
+async def tenants(
+    *, uow: UnitOfWork, principal: Principal, unit_id: str, include_moved_out: bool = False
+) -> list[TenantRow]:
     require_reader(principal, unit_id, what="unit")
-    rows = list(
-        (
-            await uow.session.scalars(
-                select(TenantRow).where(TenantRow.unit_id == unit_id).order_by(TenantRow.name)
-            )
-        ).all()
-    )
+    query = select(TenantRow).where(TenantRow.unit_id == unit_id)
+    if not include_moved_out:
+        query = query.where(TenantRow.moved_out_at.is_(None))
+    rows = list((await uow.session.scalars(query.order_by(TenantRow.name, TenantRow.id))).all())
     await record_access(
         uow, principal=principal, tenants=[(t.id, t.unit_id) for t in rows], action="tenant.list"
     )
@@ -206,17 +218,78 @@ async def absences_of(*, sessions: SessionFactory, tenant_id: str) -> list[Absen
         )
 
 
+async def schedule_preview(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    unit_id: str,
+    schedule: ScheduleInput,
+    valid_from: date | None,
+    valid_to: date | None,
+    count: int,
+) -> list[domain.Window]:
+    """The next ``count`` windows the schedule would have if confirmed now, in the unit's
+    timezone: what the scheduler would materialise (`domain.upcoming`)."""
+    require_writer(principal, unit_id, what="unit")
+    if not 1 <= count <= MAX_PREVIEW:
+        raise domain.InvalidInput(f"count must be between 1 and {MAX_PREVIEW}")
+    parsed = parse_schedule(schedule)
+    zone = await unit_zone(uow, unit_id)
+    now = uow.clock.now()
+    valid_from = valid_from or now.astimezone(zone).date()
+    domain.check_validity(valid_from, valid_to)
+    return domain.upcoming(
+        parsed, zone=zone, valid_from=valid_from, valid_to=valid_to, after=now, count=count
+    )
+
+
+async def cancelled_by(
+    *, sessions: SessionFactory, absence_id: str, first: int
+) -> list[WorklistItem]:
+    """The occurrences the absence cancelled whose windows did not come back (scheduled again
+    once the absence ended earlier than they start), by window start."""
+    if not 1 <= first <= MAX_PAGE:
+        raise domain.InvalidInput(f"first must be between 1 and {MAX_PAGE}")
+    again = aliased(OccurrenceRow)
+    back = exists().where(
+        again.intervention_id == OccurrenceRow.intervention_id,
+        again.local_date == OccurrenceRow.local_date,
+        again.window_start == OccurrenceRow.window_start,
+        again.state == SCHEDULED,
+    )
+    async with sessions() as session:
+        found = await session.execute(
+            _items()
+            .where(
+                OccurrenceRow.absence_id == absence_id,
+                OccurrenceRow.state == CANCELLED,
+                ~back,
+            )
+            .order_by(OccurrenceRow.window_start, OccurrenceRow.id)
+            .limit(first)
+        )
+        return [WorklistItem(occurrence=o, intervention=i, tenant=t) for o, i, t in found]
+
+
 async def history_of(
     *, sessions: SessionFactory, intervention_id: str
 ) -> Sequence[InterventionChangeRow]:
+    row = InterventionChangeRow
+    return await _changes(sessions, row, row.intervention_id == intervention_id)
+
+
+async def tenant_history_of(
+    *, sessions: SessionFactory, tenant_id: str
+) -> Sequence[TenantChangeRow]:
+    return await _changes(sessions, TenantChangeRow, TenantChangeRow.tenant_id == tenant_id)
+
+
+async def _changes(
+    sessions: SessionFactory, row: type[ChangeT], which: ColumnElement[bool]
+) -> Sequence[ChangeT]:
+    """Oldest first."""
     async with sessions() as session:
-        return (
-            await session.scalars(
-                select(InterventionChangeRow)
-                .where(InterventionChangeRow.intervention_id == intervention_id)
-                .order_by(InterventionChangeRow.id)
-            )
-        ).all()
+        return (await session.scalars(select(row).where(which).order_by(row.id))).all()
 
 
 async def tenant_row(*, sessions: SessionFactory, tenant_id: str) -> TenantRow | None:

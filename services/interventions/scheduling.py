@@ -33,7 +33,15 @@ from services.interventions.tables import (
     UnitRow,
 )
 
-__all__ = ["CANCELLED", "SCHEDULED", "cancel", "materialise", "schedule_of"]
+__all__ = [
+    "CANCELLED",
+    "SCHEDULED",
+    "cancel",
+    "materialise",
+    "schedule_of",
+    "starts_of",
+    "stored_starts",
+]
 
 SCHEDULED = "SCHEDULED"
 CANCELLED = "CANCELLED"
@@ -51,21 +59,42 @@ _RETURNED = (
 )
 
 
+_SEPARATOR = ","
+
+
+def stored_starts(schedule: domain.Schedule) -> tuple[str, str]:
+    """The ``window_start`` and ``window_starts`` columns of an intervention row."""
+    texts = schedule.window_starts_text
+    return texts[0], _SEPARATOR.join(texts)
+
+
+def starts_of(window_start: str | None, window_starts: str | None) -> tuple[str, ...]:
+    """The window starts "HH:MM" stored in an intervention row's columns, sorted."""
+    if window_starts:
+        return tuple(window_starts.split(_SEPARATOR))
+    return (window_start,) if window_start else ()
+
+
 def schedule_of(row: InterventionRow) -> domain.Schedule | None:
     if row.prn:
         return None
-    return _schedule(row.rrule, row.window_start, row.window_minutes)
+    return _schedule(row.rrule, row.window_start, row.window_starts, row.window_minutes)
 
 
 @lru_cache(maxsize=4096)
 def _schedule(
-    rrule: str | None, window_start: str | None, window_minutes: int | None
+    rrule: str | None,
+    window_start: str | None,
+    window_starts: str | None,
+    window_minutes: int | None,
 ) -> domain.Schedule | None:
-    if rrule is None or window_start is None or window_minutes is None:
+    starts = starts_of(window_start, window_starts)
+    if rrule is None or not starts or window_minutes is None:
         return None
-    hours, minutes = window_start.split(":")
     return domain.Schedule(
-        rrule=rrule, window_start=time(int(hours), int(minutes)), window_minutes=window_minutes
+        rrule=rrule,
+        window_starts=tuple(time.fromisoformat(text) for text in starts),
+        window_minutes=window_minutes,
     )
 
 
@@ -101,6 +130,7 @@ async def materialise(
             InterventionRow.unit_id,
             InterventionRow.rrule,
             InterventionRow.window_start,
+            InterventionRow.window_starts,
             InterventionRow.window_minutes,
             InterventionRow.valid_from,
             InterventionRow.valid_to,
@@ -123,7 +153,7 @@ async def materialise(
     candidates: list[_Candidate] = []
     zones: dict[str | None, ZoneInfo] = {}
     for row in interventions:
-        schedule = _schedule(row.rrule, row.window_start, row.window_minutes)
+        schedule = _schedule(row.rrule, row.window_start, row.window_starts, row.window_minutes)
         if schedule is None:
             continue
         zone = zones.get(row.timezone) or zones.setdefault(
@@ -293,13 +323,17 @@ async def cancel(
     now: datetime,
     reason: domain.CancelReason,
     where: Sequence[ColumnElement[bool]],
+    absence_id: str | None = None,
 ) -> list[str]:
-    """Cancel the live occurrences matching ``where``; returns their ids."""
+    """Cancel the live occurrences matching ``where`` (for ``absence_id``, when an absence
+    cancels them); returns their ids."""
     table = OCCURRENCES
     statement = (
         update(table)
         .where(table.c.state == SCHEDULED, and_(*where))
-        .values(state=CANCELLED, cancel_reason=reason.value, cancelled_at=now)
+        .values(
+            state=CANCELLED, cancel_reason=reason.value, cancelled_at=now, absence_id=absence_id
+        )
         .returning(table.c.id, table.c.intervention_id, table.c.tenant_id, table.c.unit_id)
     )
     rows = (await uow.session.execute(statement)).all()

@@ -39,6 +39,7 @@ __all__ = [
     "OccurrenceRow",
     "SchedulerRunRow",
     "SignatureViewRow",
+    "TenantChangeRow",
     "TenantRow",
     "UnitRow",
 ]
@@ -71,6 +72,27 @@ class TenantRow(Base):
     contact_person_id: Mapped[str | None] = mapped_column(ID)
     created_by: Mapped[str] = mapped_column(ID)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The unit's local date the care recipient moved out; null while they live here.
+    moved_out_at: Mapped[date | None] = mapped_column(Date)
+    move_out_reason: Mapped[str | None] = mapped_column(Text)
+    moved_out_by: Mapped[str | None] = mapped_column(ID)
+
+
+class _Change:
+    """Who changed what, and when; never updated or deleted."""
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    change: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changed_by: Mapped[str] = mapped_column(ID)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TenantChangeRow(_Change, Base):
+    __tablename__ = "tenant_changes"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
 
 
 class InterventionRow(Base):
@@ -84,7 +106,12 @@ class InterventionRow(Base):
     plan_reference: Mapped[str | None] = mapped_column(String(200))
     prn: Mapped[bool] = mapped_column(Boolean)
     rrule: Mapped[str | None] = mapped_column(String(500))
+    # The first window's start "HH:MM", and all of them, sorted, comma-separated
+    # ("08:00,13:00,21:00"; see scheduling.stored_starts). Rows written before schedules had
+    # several windows, and by a replica of that version during a rolling upgrade, have only
+    # ``window_start``.
     window_start: Mapped[str | None] = mapped_column(String(5))
+    window_starts: Mapped[str | None] = mapped_column(String(100))
     window_minutes: Mapped[int | None] = mapped_column(Integer)
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
@@ -100,18 +127,9 @@ class InterventionRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class InterventionChangeRow(Base):
-    """Who changed what on an intervention, and when; never updated or deleted."""
-
+class InterventionChangeRow(_Change, Base):
     __tablename__ = "intervention_changes"
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
-    )
     intervention_id: Mapped[str] = mapped_column(ForeignKey("interventions.id"), index=True)
-    change: Mapped[str] = mapped_column(String(40))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON)
-    changed_by: Mapped[str] = mapped_column(ID)
-    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class OccurrenceRow(Base):
@@ -126,6 +144,8 @@ class OccurrenceRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     cancel_reason: Mapped[str | None] = mapped_column(String(16))
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The absence that cancelled it (cancel_reason ABSENCE).
+    absence_id: Mapped[str | None] = mapped_column(ID, index=True)
     scheduled_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     __table_args__ = (

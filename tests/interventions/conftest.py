@@ -132,6 +132,7 @@ async def new_intervention(
     tenant_id: str,
     *,
     start: str = "08:00",
+    starts: list[str] | None = None,
     minutes: int = 60,
     rrule: str | None = None,
     valid_from: str | None = "2026-02-01",
@@ -139,6 +140,8 @@ async def new_intervention(
     confirm: GraphQLClient | None = None,
 ) -> str:
     schedule: dict[str, Any] = {"windowStart": start, "windowMinutes": minutes}
+    if starts is not None:  # several windows a day: windowStart left out
+        schedule = {"windowStarts": starts, "windowMinutes": minutes}
     if rrule:
         schedule["rrule"] = rrule
     data = await client(

@@ -95,3 +95,54 @@ async def test_ending_an_absence_twice_is_a_conflict(service):
         END_ABSENCE, {"id": absence_id, "to": "2026-02-10T10:00:00+00:00"}
     )
     assert body["errors"][0]["extensions"]["code"] == "CONFLICT"
+
+
+OCCURRENCES = (
+    "cancelledOccurrences { localDate state cancelReason intervention { id } tenant { id } }"
+)
+REGISTER_CANCELLED = f"""mutation($input: RegisterAbsenceInput!) {{
+  registerAbsence(input: $input) {{ id {OCCURRENCES} }} }}"""
+END_CANCELLED = f"""mutation($id: ID!, $to: DateTime!) {{ endAbsence(absenceId: $id, to: $to) {{
+  {OCCURRENCES} }} }}"""
+CANCELLED = """query($t: ID!, $first: Int) { tenant(id: $t) { absences { id
+  cancelledOccurrences(first: $first) { id localDate state cancelReason
+    intervention { id } tenant { id } } } } }"""
+
+
+async def test_an_absence_lists_the_windows_it_cancelled_until_they_come_back(service):
+    tenant = await new_tenant(service.admin)
+    other = await new_tenant(service.admin, name="Other")
+    morning = await new_intervention(service.admin, tenant, confirm=service.admin)
+    evening = await new_intervention(service.admin, tenant, start="20:00", confirm=service.admin)
+    await new_intervention(service.admin, other, confirm=service.admin)
+    registered = await service.admin(
+        REGISTER_CANCELLED,
+        {"input": {"tenantId": tenant, "kind": "HOSPITAL", "from": "2026-02-10T10:00:00+00:00"}},
+    )
+    listed = registered["registerAbsence"]["cancelledOccurrences"]
+    # From 11:00 local: today's evening window and both windows of the two days ahead.
+    assert [(o["localDate"], o["intervention"]["id"]) for o in listed] == [
+        ("2026-02-10", evening),
+        ("2026-02-11", morning),
+        ("2026-02-11", evening),
+        ("2026-02-12", morning),
+        ("2026-02-12", evening),
+    ]
+    assert {(o["state"], o["cancelReason"], o["tenant"]["id"]) for o in listed} == {
+        ("CANCELLED", "ABSENCE", tenant)
+    }
+
+    # Home again on the 11th at 12:00 local: the later windows come back and leave the list.
+    ended = await service.admin(
+        END_CANCELLED,
+        {"id": registered["registerAbsence"]["id"], "to": "2026-02-11T11:00:00+00:00"},
+    )
+    assert [o["localDate"] for o in ended["endAbsence"]["cancelledOccurrences"]] == [
+        "2026-02-10",
+        "2026-02-11",
+    ]
+    first = await service.staff(CANCELLED, {"t": tenant, "first": 1})
+    [absence] = first["tenant"]["absences"]
+    assert [o["localDate"] for o in absence["cancelledOccurrences"]] == ["2026-02-10"]
+    body = await service.staff.raw(CANCELLED, {"t": tenant, "first": 101})
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

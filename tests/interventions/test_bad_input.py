@@ -70,6 +70,29 @@ async def test_bad_intervention_input_is_refused_and_changes_nothing(service):
     assert await snapshot(service) == before
 
 
+BAD_WINDOW_STARTS = [
+    ({"rrule": "FREQ=DAILY;BYHOUR=8,13,21"}, "give several window starts"),
+    ({"windowStart": None}, "give a window start, or the list of window starts"),
+    ({"windowStarts": []}, "must not be empty"),
+    ({"windowStart": None, "windowStarts": ["08:00", "08:00"]}, "08:00 is given twice"),
+    ({"windowStarts": ["08:00", "20:00"]}, "must be the first of the window starts (08:00)"),
+    ({"windowStart": None, "windowStarts": ["20:00", "20:15"]}, "overlaps the next one"),
+    ({"windowStarts": [f"{h:02d}:00" for h in range(8, 21)]}, "at most 12 windows a day"),
+]
+
+
+async def test_bad_window_starts_are_refused_with_the_reason_and_change_nothing(service):
+    tenant = await new_tenant(service.admin)
+    before = await snapshot(service)
+    for schedule, reason in BAD_WINDOW_STARTS:
+        body = await service.admin.raw(
+            INTERVENTION, {"input": intervention_input(tenant, schedule=schedule)}
+        )
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", (schedule, body)
+        assert reason in body["errors"][0]["message"], (schedule, body)
+    assert await snapshot(service) == before
+
+
 async def test_refused_state_changes_change_nothing(service):
     tenant = await new_tenant(service.admin)
     intervention = await new_intervention(service.admin, tenant)

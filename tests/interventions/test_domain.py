@@ -171,3 +171,103 @@ def test_in_any_treats_periods_as_half_open_and_open_ends_as_endless():
     t = datetime(2026, 2, 1, 12, tzinfo=UTC)
     assert domain.in_any(t, [(t, None)])
     assert not domain.in_any(t, [(datetime(2026, 2, 1, 10, tzinfo=UTC), t)])
+
+
+def several(starts: list[str], minutes: int, *, first: str | None = None) -> domain.Schedule:
+    return domain.parse_schedule(
+        rrule_text=None, window_start=first, window_starts=starts, window_minutes=minutes
+    )
+
+
+def test_several_window_starts_are_each_a_window_of_their_own_by_start():
+    schedule = several(["21:00", "08:00", "13:00"], 45)
+    assert schedule.window_starts_text == ("08:00", "13:00", "21:00")
+    found = windows_between(schedule, date(2026, 2, 10), date(2026, 2, 11))
+    assert [(w.local_date.day, w.start.hour) for w in found] == [
+        (10, 7),
+        (10, 12),
+        (10, 20),
+        (11, 7),
+        (11, 12),
+        (11, 20),
+    ]
+    assert all((w.end - w.start).total_seconds() == 45 * 60 for w in found)
+
+
+def test_the_window_start_may_be_left_out_or_be_the_first_of_the_window_starts():
+    assert several(["13:00", "08:00"], 30, first="08:00").window_starts_text == ("08:00", "13:00")
+    with pytest.raises(domain.InvalidSchedule, match="first of the window starts"):
+        several(["08:00", "13:00"], 30, first="13:00")
+
+
+@pytest.mark.parametrize(
+    ("starts", "minutes", "message"),
+    [
+        ([], 30, "must not be empty"),
+        (["08:00", "13:00", "08:00"], 30, "08:00 is given twice"),
+        ([f"{hour:02d}:00" for hour in range(13)], 30, "at most 12 windows"),
+        (["08:00", "8:30"], 15, "HH:MM"),
+        (["08:00", "08:30"], 45, "08:00 overlaps the next one, at 08:30"),
+        # The day's last window runs into the next day's first.
+        (["08:00", "21:00"], 720, "21:00 overlaps the next one, at 08:00"),
+    ],
+)
+def test_unusable_window_starts_are_refused(starts, minutes, message):
+    with pytest.raises(domain.InvalidSchedule, match=message):
+        several(starts, minutes)
+
+
+def test_window_starts_exactly_a_window_apart_are_accepted():
+    assert several(["08:00", "08:30", "20:30"], 30).window_starts_text == (
+        "08:00",
+        "08:30",
+        "20:30",
+    )
+    assert several(["08:00", "20:00"], 720)
+
+
+def test_starts_the_spring_forward_gap_moves_onto_one_instant_are_one_window_that_night():
+    # 02:30 does not exist on 29 March and moves to 03:30 CEST, where the 03:30 window starts.
+    schedule = several(["01:30", "02:30", "03:30"], 60)
+    spring = windows_between(schedule, date(2026, 3, 29), date(2026, 3, 29))
+    assert [w.start for w in spring] == [
+        datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # 01:30 CET
+        datetime(2026, 3, 29, 1, 30, tzinfo=UTC),  # 03:30 CEST
+    ]
+    autumn = windows_between(schedule, date(2026, 10, 25), date(2026, 10, 25))
+    assert [w.start for w in autumn] == [
+        datetime(2026, 10, 24, 23, 30, tzinfo=UTC),  # 01:30 CEST
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # the first 02:30
+        datetime(2026, 10, 25, 2, 30, tzinfo=UTC),  # 03:30 CET
+    ]
+
+
+def test_upcoming_windows_start_with_the_one_still_open_and_cross_the_dst_change():
+    schedule = several(["08:00", "21:00"], 60)
+    found = domain.upcoming(
+        schedule,
+        zone=STOCKHOLM,
+        valid_from=date(2026, 1, 1),
+        valid_to=None,
+        after=datetime(2026, 3, 28, 7, 30, tzinfo=UTC),  # 08:30 CET: the 08:00 window is open
+        count=4,
+    )
+    assert [w.start for w in found] == [
+        datetime(2026, 3, 28, 7, 0, tzinfo=UTC),  # 08:00 CET
+        datetime(2026, 3, 28, 20, 0, tzinfo=UTC),  # 21:00 CET
+        datetime(2026, 3, 29, 6, 0, tzinfo=UTC),  # 08:00 CEST
+        datetime(2026, 3, 29, 19, 0, tzinfo=UTC),  # 21:00 CEST
+    ]
+
+
+def test_upcoming_windows_of_a_rare_rule_look_years_ahead_and_stop_at_the_validity():
+    yearly = daily("10:00", 60, "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29")
+    found = domain.upcoming(
+        yearly,
+        zone=STOCKHOLM,
+        valid_from=date(2026, 1, 1),
+        valid_to=date(2032, 12, 31),
+        after=datetime(2026, 2, 10, 6, 0, tzinfo=UTC),
+        count=5,
+    )
+    assert [w.local_date for w in found] == [date(2028, 2, 29), date(2032, 2, 29)]

@@ -8,8 +8,9 @@ import strawberry
 
 from libs.auth.principal import Principal
 from libs.messaging.unit_of_work import UnitOfWork
-from services.interventions import absences, domain, handlers
+from services.interventions import absences, domain, handlers, tenants
 from services.interventions.graphql.context import Info, client_errors
+from services.interventions.graphql.schedules import ScheduleInput
 from services.interventions.graphql.types import (
     Absence,
     AbsenceKind,
@@ -22,23 +23,34 @@ __all__ = ["Mutation"]
 
 
 @strawberry.input
-class ScheduleInput:
-    rrule: str = "FREQ=DAILY"
-    window_start: str = strawberry.field(description='Local wall time "HH:MM".')
-    window_minutes: int
-
-    def to_command(self) -> handlers.ScheduleInput:
-        return handlers.ScheduleInput(
-            rrule=self.rrule, window_start=self.window_start, window_minutes=self.window_minutes
-        )
-
-
-@strawberry.input
 class CreateTenantInput:
     unit_id: strawberry.ID
     name: str
     external_reference: str | None = None
     contact_person_id: strawberry.ID | None = None
+
+
+@strawberry.input(description="The fields given change; those left out stay as they are.")
+class UpdateTenantInput:
+    tenant_id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    external_reference: str | None = strawberry.field(
+        default=strawberry.UNSET, description="null or blank removes it."
+    )
+
+    def changes(self) -> dict[str, str | None]:
+        given = {"name": self.name, "external_reference": self.external_reference}
+        return {key: value for key, value in given.items() if value is not strawberry.UNSET}
+
+
+@strawberry.input
+class MoveOutTenantInput:
+    tenant_id: strawberry.ID
+    reason: str
+    moved_out_at: date | None = strawberry.field(
+        default=None,
+        description="The unit's local date of the move-out: today (the default) or earlier.",
+    )
 
 
 @strawberry.input
@@ -82,13 +94,40 @@ class Mutation:
         principal, uow = await _caller(info)
         with client_errors():
             async with uow:
-                row = await handlers.create_tenant(
+                row = await tenants.create_tenant(
                     uow=uow,
                     principal=principal,
                     unit_id=input.unit_id,
                     name=input.name,
                     external_reference=input.external_reference,
                     contact_person_id=input.contact_person_id,
+                )
+        return Tenant.from_row(row)
+
+    @strawberry.mutation(description="Changes a care recipient's name or external reference.")
+    async def update_tenant(self, info: Info, input: UpdateTenantInput) -> Tenant:
+        principal, uow = await _caller(info)
+        with client_errors():
+            async with uow:
+                row = await tenants.update_tenant(
+                    uow=uow, principal=principal, tenant_id=input.tenant_id, **input.changes()
+                )
+        return Tenant.from_row(row)
+
+    @strawberry.mutation(
+        description="The care recipient moved out: every intervention not ended ends with the "
+        "reason (as endIntervention), later windows are cancelled, the history is kept."
+    )
+    async def move_out_tenant(self, info: Info, input: MoveOutTenantInput) -> Tenant:
+        principal, uow = await _caller(info)
+        with client_errors():
+            async with uow:
+                row = await tenants.move_out_tenant(
+                    uow=uow,
+                    principal=principal,
+                    tenant_id=input.tenant_id,
+                    reason=input.reason,
+                    moved_out_at=input.moved_out_at,
                 )
         return Tenant.from_row(row)
 

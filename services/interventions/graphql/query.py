@@ -9,6 +9,7 @@ import strawberry
 from libs.graphql.entities import selects
 from services.interventions import queries
 from services.interventions.graphql.context import Info, client_errors
+from services.interventions.graphql.schedules import PlannedWindow, ScheduleInput
 from services.interventions.graphql.types import Intervention, Occurrence, Tenant, occurrences
 
 __all__ = ["Query"]
@@ -20,12 +21,22 @@ class Query:
     def interventions_service(self) -> str:
         return "interventions"
 
-    @strawberry.field(description="The care recipients of a unit, by name.")
-    async def tenants(self, info: Info, unit_id: strawberry.ID) -> list[Tenant]:
+    @strawberry.field(
+        description="The care recipients of a unit, by name: those living there, and those "
+        "who moved out too when asked for."
+    )
+    async def tenants(
+        self, info: Info, unit_id: strawberry.ID, include_moved_out: bool | None = False
+    ) -> list[Tenant]:
         principal = await info.context.principal()
         with client_errors():
             async with info.context.unit_of_work() as uow:
-                rows = await queries.tenants(uow=uow, principal=principal, unit_id=unit_id)
+                rows = await queries.tenants(
+                    uow=uow,
+                    principal=principal,
+                    unit_id=unit_id,
+                    include_moved_out=bool(include_moved_out),
+                )
         return [Tenant.from_row(row) for row in rows]
 
     @strawberry.field
@@ -60,3 +71,32 @@ class Query:
                     with_alarms=selects(info, "alarms"),
                 )
         return occurrences(items)
+
+    @strawberry.field(
+        description="The next windows a schedule would have if its intervention were "
+        "confirmed now, in the unit's timezone (validFrom defaults to today there), computed "
+        "as occurrences are; windows still open now come first. SoL administrators and unit "
+        f"managers of the unit; count 1–{queries.MAX_PREVIEW}."
+    )
+    async def schedule_preview(
+        self,
+        info: Info,
+        unit_id: strawberry.ID,
+        schedule: ScheduleInput,
+        valid_from: date | None = None,
+        valid_to: date | None = None,
+        count: int | None = queries.PREVIEW_COUNT,
+    ) -> list[PlannedWindow]:
+        principal = await info.context.principal()
+        with client_errors():
+            async with info.context.unit_of_work() as uow:
+                windows = await queries.schedule_preview(
+                    uow=uow,
+                    principal=principal,
+                    unit_id=unit_id,
+                    schedule=schedule.to_command(),
+                    valid_from=valid_from,
+                    valid_to=valid_to,
+                    count=queries.PREVIEW_COUNT if count is None else count,
+                )
+        return [PlannedWindow.of(window) for window in windows]

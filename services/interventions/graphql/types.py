@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, cast
+from typing import Any, Self, cast
 
 import strawberry
 from sqlalchemy import Row
@@ -21,12 +21,14 @@ from strawberry.scalars import JSON
 from libs.database import members_by_value
 from libs.graphql.entities import PRELOADABLE
 from services.interventions import domain, queries
-from services.interventions.graphql.context import Info
+from services.interventions.graphql.context import Info, client_errors
+from services.interventions.graphql.schedules import Schedule
 from services.interventions.tables import (
     AbsenceRow,
     InterventionChangeRow,
     InterventionRow,
     OccurrenceRow,
+    TenantChangeRow,
     TenantRow,
 )
 
@@ -39,9 +41,9 @@ __all__ = [
     "Intervention",
     "InterventionChange",
     "Occurrence",
-    "Schedule",
     "Signature",
     "Tenant",
+    "TenantChange",
     "occurrences",
 ]
 
@@ -146,13 +148,6 @@ def _alarms(records: list[Any]) -> list[Alarm]:
 
 
 @strawberry.type
-class Schedule:
-    rrule: str
-    window_start: str = strawberry.field(description='Local wall time "HH:MM" of the unit.')
-    window_minutes: int
-
-
-@strawberry.type
 class InterventionChange:
     change: str
     details: JSON
@@ -160,13 +155,21 @@ class InterventionChange:
     changed_at: datetime
 
     @classmethod
-    def from_row(cls, row: InterventionChangeRow) -> InterventionChange:
+    def from_row(cls, row: InterventionChangeRow | TenantChangeRow) -> Self:
         return cls(
             change=row.change,
             details=cast(JSON, row.details),
             changed_by=strawberry.ID(row.changed_by),
             changed_at=row.changed_at,
         )
+
+
+@strawberry.type(
+    description="A change of a care recipient: REGISTERED, UPDATED (details: before, after), "
+    "MOVED_OUT (details: movedOutAt, reason)."
+)
+class TenantChange(InterventionChange):
+    pass
 
 
 @strawberry.type
@@ -191,6 +194,22 @@ class Absence:
             registered_at=row.registered_at,
         )
 
+    @strawberry.field(
+        description="The occurrences this absence cancelled, by window start, except those "
+        f"whose window was scheduled again (the absence ended before it); the first "
+        f"{queries.MAX_PAGE} at most."
+    )
+    async def cancelled_occurrences(
+        self, info: Info, first: int | None = queries.MAX_PAGE
+    ) -> list[Occurrence]:
+        with client_errors():
+            items = await queries.cancelled_by(
+                sessions=info.context.sessions,
+                absence_id=self.id,
+                first=queries.MAX_PAGE if first is None else first,
+            )
+        return occurrences(items)
+
 
 @strawberry.federation.type(keys=["id"], description="A care recipient (hyresgäst).")
 class Tenant:
@@ -199,6 +218,10 @@ class Tenant:
     name: str
     external_reference: str | None
     contact_person_id: strawberry.ID | None
+    moved_out_at: date | None = strawberry.field(
+        description="The unit's local date the care recipient moved out; null while living here."
+    )
+    move_out_reason: str | None
 
     @classmethod
     def from_row(cls, row: TenantRow | Row[Any]) -> Tenant:
@@ -210,7 +233,14 @@ class Tenant:
             contact_person_id=strawberry.ID(row.contact_person_id)
             if row.contact_person_id
             else None,
+            moved_out_at=row.moved_out_at,
+            move_out_reason=row.move_out_reason,
         )
+
+    @strawberry.field(description="Who changed what, and when; oldest first.")
+    async def history(self, info: Info) -> list[TenantChange]:
+        rows = await queries.tenant_history_of(sessions=info.context.sessions, tenant_id=self.id)
+        return [TenantChange.from_row(row) for row in rows]
 
     @strawberry.field
     async def interventions(self, info: Info) -> list[Intervention]:
@@ -256,13 +286,6 @@ class Intervention:
     def from_row(
         cls, row: InterventionRow | Row[Any], *, tenant: Tenant | None = None
     ) -> Intervention:
-        schedule = (
-            Schedule(
-                rrule=row.rrule, window_start=row.window_start, window_minutes=row.window_minutes
-            )
-            if row.rrule is not None and row.window_start is not None and row.window_minutes
-            else None
-        )
         return cls(
             id=strawberry.ID(row.id),
             unit_id=strawberry.ID(row.unit_id),
@@ -272,7 +295,7 @@ class Intervention:
             category=_CATEGORIES[row.category],
             plan_reference=row.plan_reference,
             prn=row.prn,
-            schedule=schedule,
+            schedule=Schedule.of(row),
             valid_from=row.valid_from,
             valid_to=row.valid_to,
             state=_INTERVENTION_STATES[row.state],
