@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page, Request, expect
+from playwright.async_api import Locator, Page, Request, expect
 
 from tests.e2e.routine import PASSWORD, Person
 
@@ -55,6 +55,19 @@ async def day_list_loaded(page: Page) -> None:
     heading showed would cut off the list's own read."""
     await expect(page.get_by_role("heading", level=1, name=DAY_HEADING)).to_be_visible()
     await expect(page.get_by_text("Laddar …")).to_have_count(0)
+
+
+def row(page: Page, title: str) -> Locator:
+    """A row of the day list, by its intervention's title (the row's accessible name)."""
+    return page.get_by_role("listitem", name=title, exact=True)
+
+
+async def open_sheet(page: Page, title: str) -> Locator:
+    """Tap the row's sign button; the signing sheet opens."""
+    await page.get_by_role("button", name=re.compile(rf"^Signera {re.escape(title)}, ")).tap()
+    sheet = page.get_by_role("dialog", name=f"Signera: {title}")
+    await expect(sheet).to_be_visible()
+    return sheet
 
 
 async def sign_in(page: Page, username: str, *, password: str = PASSWORD) -> None:

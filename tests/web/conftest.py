@@ -5,7 +5,7 @@ Pixel 7, Swedish) per test."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -148,23 +148,35 @@ async def page(phone: BrowserContext) -> AsyncIterator[Page]:
 
 
 @pytest.fixture
-async def desktop(browser: Browser, stack: Stack) -> AsyncIterator[BrowserContext]:
-    """An office computer for the admin web: a desktop window, Swedish, nothing stored."""
-    context = await browser.new_context(
-        viewport={"width": 1280, "height": 900}, locale="sv-SE", base_url=stack.base_url
-    )
-    context.set_default_timeout(15_000)
-    yield context
-    await context.close()
+async def offices(browser: Browser, stack: Stack) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
+    """Office computers for the admin web, one per person of a test: a desktop window, Swedish,
+    nothing stored. What their pages logged to the console is printed if the test fails."""
+    contexts: list[BrowserContext] = []
+    log: list[str] = []
+
+    async def new_office() -> Page:
+        context = await browser.new_context(
+            viewport={"width": 1280, "height": 900},
+            locale="sv-SE",
+            base_url=stack.base_url,
+            accept_downloads=True,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        opened = await context.new_page()
+        n = len(contexts)
+        opened.on("console", lambda m: log.append(f"office {n} console.{m.type}: {m.text}"))
+        opened.on("pageerror", lambda e: log.append(f"office {n} page error: {e}"))
+        return opened
+
+    yield new_office
+    for context in contexts:
+        await context.close()
+    for line in log:
+        print(line)
 
 
 @pytest.fixture
-async def office(desktop: BrowserContext) -> AsyncIterator[Page]:
-    """The admin web's page; what it logged to its console is printed if the test fails."""
-    opened = await desktop.new_page()
-    log: list[str] = []
-    opened.on("console", lambda m: log.append(f"console.{m.type}: {m.text}"))
-    opened.on("pageerror", lambda e: log.append(f"page error: {e}"))
-    yield opened
-    for line in log:
-        print(line)
+async def office(offices: Callable[[], Awaitable[Page]]) -> Page:
+    """One office computer's page."""
+    return await offices()

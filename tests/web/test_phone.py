@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from playwright.async_api import BrowserContext, Locator, Page, Request, expect
+from playwright.async_api import BrowserContext, Page, Request, expect
 
 from tests.e2e.routine import Person, create_unit, local_hhmm, mail_to
 from tests.e2e.stack import Stack
@@ -23,8 +23,10 @@ from tests.web.browser import (
     DAY_HEADING,
     SyncRequests,
     no_axe_violations,
+    open_sheet,
     open_signed_in,
     queued,
+    row,
     screenshot,
     service_worker_in_control,
     sign_in,
@@ -47,19 +49,6 @@ def activation_token_of(link: str) -> str:
 
 def window_of(start: datetime, end: datetime) -> str:
     return f"{local_hhmm(start)}–{local_hhmm(end)}"
-
-
-def row(page: Page, title: str) -> Locator:
-    """A row of the day list, by its intervention's title (the row's accessible name)."""
-    return page.get_by_role("listitem", name=title, exact=True)
-
-
-async def open_sheet(page: Page, title: str) -> Locator:
-    """Tap the row's sign button; the signing sheet opens."""
-    await page.get_by_role("button", name=re.compile(rf"^Signera {re.escape(title)}, ")).tap()
-    sheet = page.get_by_role("dialog", name=f"Signera: {title}")
-    await expect(sheet).to_be_visible()
-    return sheet
 
 
 async def sign(page: Page, title: str) -> None:
