@@ -2,9 +2,10 @@
 
 The people come from identity's bootstrap (`load_demo_data`). Everything else goes through the
 gateway's public GraphQL API, logged in as the demo SoL administrator and care staff: three
-care recipients, interventions whose windows lie around the current time, and signatures. Within
-a minute of start the worklist shows signed, unsigned and missed occurrences, and the alarm
-overview open alarms of every kind. A second run finds the care recipients and adds nothing.
+care recipients, interventions whose windows lie around the current time, a tillsyn at 08:00,
+13:00 and 21:00 (one intervention, three windows a day), and signatures. Within a minute of
+start the worklist shows signed, unsigned and missed occurrences, and the alarm overview open
+alarms of every kind. A second run finds the care recipients and adds nothing.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ PLANS = (
     _Plan(2, "Kvällsmat", 120, 60),
     _Plan(2, "Läkemedelsöverlämning", 30, 30),
 )
+# Home care's rounds: one intervention with a window at each start, each its own occurrence.
+ROUNDS = ("08:00", "13:00", "21:00")
 
 
 class _Client:
@@ -110,31 +113,54 @@ def _load(client: _Client, by_role: dict[str, DemoLogin]) -> None:
         )["createTenant"]["id"]
         for n, name in enumerate(TENANTS, start=1)
     ]
-    intervention_ids = []
-    for plan, start in zip(PLANS, starts, strict=True):
+    intervention_ids = [
         # Valid from the day its first window starts: near midnight that is not today, and
         # a window that opened before midnight belongs to yesterday's list.
-        created = client(
-            "mutation($i: CreateInterventionInput!) { createIntervention(input: $i) { id } }",
-            i={
-                "tenantId": tenant_ids[plan.tenant],
-                "title": plan.title,
-                "category": "SOL",
-                "instructions": "Enligt genomförandeplanen.",
-                "planReference": f"GP-{start.year}-{plan.tenant + 1:02d}",
-                "schedule": {
-                    "rrule": "FREQ=DAILY",
-                    "windowStart": start.strftime("%H:%M"),
-                    "windowMinutes": plan.window_minutes,
-                },
-                "validFrom": start.date().isoformat(),
-            },
-        )["createIntervention"]["id"]
-        client(
-            "mutation($id: ID!) { confirmPlanAnchoring(interventionId: $id) { id } }", id=created
+        _anchored(
+            client,
+            tenant_ids,
+            tenant=plan.tenant,
+            title=plan.title,
+            schedule={"windowStart": start.strftime("%H:%M"), "windowMinutes": plan.window_minutes},
+            valid_from=start.date(),
         )
-        intervention_ids.append(created)
+        for plan, start in zip(PLANS, starts, strict=True)
+    ]
+    _anchored(
+        client,
+        tenant_ids,
+        tenant=2,
+        title="Tillsyn",
+        schedule={"windowStarts": list(ROUNDS), "windowMinutes": 30},
+        valid_from=now.astimezone(UNIT_TIMEZONE).date(),
+    )
     _sign_as_staff(client, by_role["CARE_STAFF"], intervention_ids, starts, now)
+
+
+def _anchored(
+    client: _Client,
+    tenant_ids: list[str],
+    *,
+    tenant: int,
+    title: str,
+    schedule: dict[str, Any],
+    valid_from: date,
+) -> str:
+    """A daily intervention, entered and anchored in the care recipient's plan."""
+    created = client(
+        "mutation($i: CreateInterventionInput!) { createIntervention(input: $i) { id } }",
+        i={
+            "tenantId": tenant_ids[tenant],
+            "title": title,
+            "category": "SOL",
+            "instructions": "Enligt genomförandeplanen.",
+            "planReference": f"GP-{valid_from.year}-{tenant + 1:02d}",
+            "schedule": {"rrule": "FREQ=DAILY", **schedule},
+            "validFrom": valid_from.isoformat(),
+        },
+    )["createIntervention"]["id"]
+    client("mutation($id: ID!) { confirmPlanAnchoring(interventionId: $id) { id } }", id=created)
+    return str(created)
 
 
 def _sign_as_staff(
