@@ -111,8 +111,10 @@ async def whole_stack(
     work_dir: Path,
     production: bool = False,
     web_dir: Path | None = None,
+    access_token_seconds: int = 300,
 ) -> AsyncIterator[Stack]:
-    """``web_dir``: built front ends (web/dist) for the gateway to serve (SIGNA_WEB_DIR)."""
+    """``web_dir``: built front ends (web/dist) for the gateway to serve (SIGNA_WEB_DIR).
+    ``access_token_seconds``: shorter for a test that waits for a token to expire."""
     logs = work_dir / "logs"
     broker = BrokerProcess(log_dir=logs)
     await asyncio.to_thread(broker.start)
@@ -126,6 +128,7 @@ async def whole_stack(
             web_dir=web_dir,
             broker=broker,
             sink=sink,
+            access_token_seconds=access_token_seconds,
         ) as stack:
             yield stack
     finally:
@@ -142,6 +145,7 @@ async def _services_and_gateway(
     web_dir: Path | None,
     broker: BrokerProcess,
     sink: MailSink,
+    access_token_seconds: int,
 ) -> AsyncIterator[Stack]:
     logs = work_dir / "logs"
     ports = {name: find_free_port() for name in ("identity", "interventions", "signing", "alarms")}
@@ -163,6 +167,7 @@ async def _services_and_gateway(
         smtp_port=sink.port,
         public_url=f"http://127.0.0.1:{gateway_port}",
         mail_poll_seconds=0.2,
+        access_token_seconds=access_token_seconds,
     )
     interventions_settings = InterventionsSettings(
         database_url=await databases.create("interventions"),
