@@ -177,10 +177,6 @@ class Schedule:
     window_minutes: int
 
     @property
-    def window_start(self) -> time:
-        return self.window_starts[0]
-
-    @property
     def window_starts_text(self) -> tuple[str, ...]:
         return tuple(start.strftime("%H:%M") for start in self.window_starts)
 
