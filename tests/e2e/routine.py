@@ -108,7 +108,7 @@ async def first_system_admin(stack: Stack, gateway: GraphQLClient) -> Person:
 
 
 async def new_person(
-    stack: Stack, admin: Person, *, unit_id: str, username: str, roles: list[str]
+    stack: Stack, admin: Person, *, unit_id: str | None, username: str, roles: list[str]
 ) -> Person:
     """The system administrator creates the user; the user activates from the e-mail."""
     email = f"{username}@kommun.example"

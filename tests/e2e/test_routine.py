@@ -87,7 +87,7 @@ async def test_the_whole_routine_from_new_unit_to_lex_sarah_and_compliance(stack
     await order_and_approve(
         admin=admin, manager=manager, person=kim, unit_id=unit_id, action="GRANT"
     )
-    granted_mail = await mail_to(stack, kim.email, containing="SOL")
+    granted_mail = await mail_to(stack, kim.email, containing="SoL-administratör")
     assert stack.identity_settings.public_url in granted_mail
     await kim.log_in_again()
     assert await roles_of(kim, unit_id) == {"CARE_STAFF", "SOL_ADMIN"}

@@ -19,11 +19,12 @@ from playwright.async_api import (
     expect,
 )
 
-from tests.e2e.routine import Person, first_system_admin
+from tests.e2e.routine import Person, first_system_admin, new_person
 from tests.e2e.stack import Stack, whole_stack
 from tests.support.databases import TestDatabases
 from tests.support.graphql import GraphQLClient
 from tests.web.browser import AXE, REPO
+from tests.web.ward import unique
 
 WEB_DIST = REPO / "web" / "dist"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -115,6 +116,15 @@ async def admin(system_admin: Person) -> Person:
     (one lives five minutes; a slow run outlasts that)."""
     await system_admin.refresh()
     return system_admin
+
+
+@pytest.fixture
+async def office_admin(stack: Stack, admin: Person) -> Person:
+    """A system administrator of their own for a test's browser: handing a session to a
+    browser spends its refresh token, and the installation's first one serves every test."""
+    return await new_person(
+        stack, admin, unit_id=None, username=unique("systemforvaltare."), roles=["SYSTEM_ADMIN"]
+    )
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from playwright.async_api import Page, expect
 
 from tests.e2e.routine import Person
 from tests.e2e.stack import Stack
+from tests.support.waiting import eventually
 from tests.web.admin import go_to, open_admin
-from tests.web.browser import no_axe_violations, screenshot
-from tests.web.ward import fresh_ward, sign_as
+from tests.web.browser import hand_over_session, no_axe_violations, screenshot
+from tests.web.ward import fresh_ward, name_of, sign_as
 
 
 async def test_overview_states_the_duty_and_shows_a_new_alarm_live(
@@ -44,7 +45,7 @@ async def test_overview_states_the_duty_and_shows_a_new_alarm_live(
 
 
 async def test_every_page_of_the_menu_opens_without_axe_violations(
-    stack: Stack, admin: Person, office: Page
+    stack: Stack, admin: Person, office_admin: Person, office: Page
 ) -> None:
     ward = await fresh_ward(stack, admin, "Sidor")
     await ward.tenant("Bertil Ek")
@@ -62,7 +63,96 @@ async def test_every_page_of_the_menu_opens_without_axe_violations(
         await expect(office.get_by_role("heading", level=1)).to_be_visible()
         await no_axe_violations(office, entry)
     await office.get_by_role("button", name="Logga ut").click()
-    await open_admin(office, admin)
+    await open_admin(office, office_admin)
     for entry in ("Behörigheter", "Åtkomstlogg", "Användare", "Enheter"):
         await go_to(office, entry)
         await no_axe_violations(office, entry)
+
+
+def menu(page: Page):
+    return page.get_by_role("navigation", name="Huvudmeny").get_by_role("link")
+
+
+async def test_each_role_sees_only_its_pages_and_any_other_address_says_so(
+    stack: Stack, admin: Person, office_admin: Person, offices
+) -> None:
+    ward = await fresh_ward(stack, admin, "Roller")
+    sol, chef, sysadmin, staff = await offices(), await offices(), await offices(), await offices()
+    await open_admin(sol, ward.sol_admin)
+    await expect(menu(sol)).to_have_text(
+        ["Översikt", "Larm", "Avvikelser", "Hyresgäster och insatser", "Rapport"]
+    )
+    await sol.goto("/admin/behorigheter")
+    await expect(sol.get_by_text("hör inte till dina behörigheter")).to_be_visible()
+    await no_axe_violations(sol, "a page the role may not see")
+    await sol.goto("/admin/finns-inte")
+    await expect(sol.get_by_text("Sidan finns inte")).to_be_visible()
+
+    await open_admin(chef, ward.manager)
+    await expect(menu(chef)).to_have_text(
+        [
+            "Översikt",
+            "Larm",
+            "Avvikelser",
+            "Hyresgäster och insatser",
+            "Rapport",
+            "Behörigheter",
+            "Åtkomstlogg",
+        ]
+    )
+    await open_admin(sysadmin, office_admin)
+    await expect(menu(sysadmin)).to_have_text(
+        ["Behörigheter", "Åtkomstlogg", "Användare", "Enheter"]
+    )
+    await sysadmin.goto("/admin/")
+    await expect(sysadmin.get_by_text("hör inte till dina behörigheter")).to_be_visible()
+
+    await hand_over_session(staff, ward.staff, "/admin/")
+    await expect(staff.get_by_text("Du signerar insatser i mobilen")).to_be_visible()
+    await expect(staff.get_by_role("link", name="Till signeringen (mobilen)")).to_be_visible()
+    await no_axe_violations(staff, "the admin web for care staff")
+
+
+async def test_kvittering_shows_the_rules_first_and_who_acknowledged_first(
+    stack: Stack, admin: Person, office: Page
+) -> None:
+    ward = await fresh_ward(stack, admin, "Kvittens")
+    await ward.tenant("Karl Nord")
+    await ward.intervention("Karl Nord", "Dusch")
+    occurrence = (await ward.todays_occurrences(1))[0]
+    await sign_as(ward.staff, occurrence["id"], "NOT_DONE")
+    alarm = await eventually(lambda: _one(ward.open_alarms()), within=20, interval=0.2)
+    await open_admin(office, ward.sol_admin, f"/admin/larm/{alarm['id']}")
+    await expect(office.get_by_role("heading", level=1)).to_have_text("Avvikande: Dusch")
+    await expect(office.get_by_text("kräver att en avvikelse är skriven")).to_be_visible()
+
+    # The routine's rules, said before anything is sent.
+    await office.get_by_label("Annat (kommentar krävs)").check()
+    await expect(office.get_by_label("Kommentar (krävs för Annat)")).to_be_visible()
+    await office.get_by_role("button", name="Kvittera larmet").click()
+    await expect(office.get_by_text("utfallet Annat behöver en")).to_be_visible()
+    await office.get_by_label("Avvikelse skriven", exact=True).check()
+    await office.get_by_role("button", name="Kvittera larmet").click()
+    await expect(office.get_by_role("alert")).to_contain_text("Skriv den först")
+    await no_axe_violations(office, "an alarm with its kvittering form")
+    await screenshot(office, "alarm", app="admin")
+    assert [a["id"] for a in await ward.open_alarms()] == [alarm["id"]]  # nothing was sent
+
+    # The manager acknowledges it first, from another computer.
+    await ward.manager.client(
+        """mutation($i: AcknowledgeAlarmInput!) { acknowledgeAlarm(input: $i) { id } }""",
+        {"i": {"alarmId": alarm["id"], "outcome": "STAFF_REMINDED"}},
+    )
+    manager_name = await name_of(ward.manager)
+    await office.get_by_label("Dokumentationen kontrollerad").check()
+    await office.get_by_role("button", name="Kvittera larmet").click()
+    taken = office.locator(".notice.warn", has_text="innan du hann")
+    await expect(taken).to_contain_text(f"{manager_name} kvitterade larmet")
+    await expect(taken).to_contain_text("Din kvittering sparades inte")
+    await expect(taken).to_contain_text("Inte dokumenterad, personalen påmind")
+    await expect(office.get_by_role("button", name="Kvittera larmet")).to_have_count(0)
+
+
+async def _one(alarms):
+    found = await alarms
+    return found[0] if len(found) == 1 else None

@@ -50,7 +50,11 @@ async def create_intervention_in_the_form(
 
 
 async def test_the_routine_across_the_phone_and_the_admin_web(
-    stack: Stack, admin: Person, page: Page, offices: Callable[[], Awaitable[Page]]
+    stack: Stack,
+    admin: Person,
+    office_admin: Person,
+    page: Page,
+    offices: Callable[[], Awaitable[Page]],
 ) -> None:
     unit_name = unique("Solgläntan")
     unit_id = await create_unit(admin, unit_name)
@@ -74,7 +78,7 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     await order.get_by_label("Person").select_option(label=f"{sol_name} ({future_sol.username})")
     await order.get_by_role("button", name="Skicka beställningen").click()
     await expect(order.get_by_text("Beställningen är skickad")).to_be_visible()
-    await open_admin(admin_office, admin)
+    await open_admin(admin_office, office_admin)
     await go_to(admin_office, "Behörigheter")
     await admin_office.get_by_role("button", name=f"Godkänn beställningen för {sol_name}").click()
     await expect(admin_office.locator("tbody tr", has_text=sol_name).first).to_contain_text(

@@ -1,6 +1,6 @@
 // One alarm: what happened, kvittering with the routine's rules shown before sending, and a
 // deviation report (pre-filled for a missed intervention).
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Notice } from '@shared/components/Notice';
 import type { AckOutcome, AlarmDetailQuery } from '@shared/gql/graphql';
 import { alarmKindText, texts } from '@shared/texts';
@@ -24,6 +24,8 @@ type Alarm = NonNullable<AlarmDetailQuery['alarm']>;
 export function AlarmPage({ id }: { id: string }) {
   const unit = useUnit();
   const read = useRead(AlarmDetail, { id });
+  // Someone else acknowledged while this page was open: read again and say who and when.
+  const [beaten, setBeaten] = useState(false);
   const alarm = read.data?.alarm;
   if (read.failure) return <Notice tone="error">{read.failure.text}</Notice>;
   if (read.data === undefined) return <p>{texts.loading}</p>;
@@ -66,20 +68,33 @@ export function AlarmPage({ id }: { id: string }) {
           <AlarmState alarm={alarm} timeZone={tz} />
         </dd>
       </dl>
-      {alarm.state === 'OPEN' && <Acknowledge alarm={alarm} onDone={read.refetch} />}
+      {alarm.state === 'OPEN' && (
+        <Acknowledge
+          alarm={alarm}
+          onDone={read.refetch}
+          onTaken={() => {
+            setBeaten(true);
+            read.refetch();
+          }}
+        />
+      )}
       {alarm.state === 'ACKNOWLEDGED' && alarm.outcome && (
-        <Notice tone="ok">
-          {t.done(alarm.acknowledgedBy?.name ?? '', alarm.acknowledgedAt ? dayAndClock(alarm.acknowledgedAt, tz) : '')} {outcomeText[alarm.outcome]}
-          {alarm.comment ? `: ${alarm.comment}` : ''}
-        </Notice>
+        <Acknowledged alarm={alarm} beaten={beaten} timeZone={tz} />
       )}
       <DeviationPanel alarm={alarm} window={window} onDone={read.refetch} />
     </section>
   );
 }
 
-function Acknowledge({ alarm, onDone }: { alarm: Alarm; onDone: () => void }) {
-  const unit = useUnit();
+/** Who acknowledged, when and how; a warning when it was someone else a moment ago. */
+function Acknowledged({ alarm, beaten, timeZone }: { alarm: Alarm; beaten: boolean; timeZone: string }) {
+  const who = alarm.acknowledgedBy?.name ?? '';
+  const when = alarm.acknowledgedAt ? dayAndClock(alarm.acknowledgedAt, timeZone) : '';
+  const how = `${alarm.outcome ? outcomeText[alarm.outcome] : ''}${alarm.comment ? `: ${alarm.comment}` : ''}`;
+  return <Notice tone={beaten ? 'warn' : 'ok'}>{`${beaten ? t.takenBy(who, when) : t.done(who, when)} ${how}`}</Notice>;
+}
+
+function Acknowledge({ alarm, onDone, onTaken }: { alarm: Alarm; onDone: () => void; onTaken: () => void }) {
   const [outcome, setOutcome] = useState<AckOutcome | ''>('');
   const [comment, setComment] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
@@ -98,7 +113,13 @@ function Acknowledge({ alarm, onDone }: { alarm: Alarm; onDone: () => void }) {
   }
 
   const failure = acknowledge.failure;
-  const conflict = failure?.code === 'CONFLICT';
+  const told = useRef<typeof failure>(null);
+  useEffect(() => {
+    if (failure?.code === 'CONFLICT' && told.current !== failure) {
+      told.current = failure;
+      onTaken();
+    }
+  }, [failure, onTaken]);
   return (
     <Panel title={t.acknowledge} id="acknowledge-heading">
       <form onSubmit={(e) => void submit(e)} noValidate>
@@ -136,28 +157,12 @@ function Acknowledge({ alarm, onDone }: { alarm: Alarm; onDone: () => void }) {
           problem={problem === t.commentMissing || problem === t.commentTooLong(MAX_COMMENT) ? problem : null}
         />
         {problem && problem !== t.commentMissing && <Notice tone="error">{problem}</Notice>}
-        {conflict ? <Conflict alarmId={alarm.id} timeZone={unit.timezone} onSeen={onDone} /> : <FailureNotice failure={failure} />}
+        {failure?.code !== 'CONFLICT' && <FailureNotice failure={failure} />}
         <button className="button" type="submit" disabled={acknowledge.busy}>
           {t.submit}
         </button>
       </form>
     </Panel>
-  );
-}
-
-/** Someone else acknowledged first: who, and when, read fresh from the server. */
-function Conflict({ alarmId, timeZone, onSeen }: { alarmId: string; timeZone: string; onSeen: () => void }) {
-  const read = useRead(AlarmDetail, { id: alarmId });
-  const alarm = read.data?.alarm;
-  const who = alarm?.acknowledgedBy?.name ?? '';
-  const when = alarm?.acknowledgedAt ? dayAndClock(alarm.acknowledgedAt, timeZone) : '';
-  return (
-    <div className="notice warn" role="alert">
-      <p>{alarm ? t.takenBy(who, when) : texts.loading}</p>
-      <button type="button" className="button secondary" onClick={onSeen}>
-        {t.showNow}
-      </button>
-    </div>
   );
 }
 
