@@ -31,10 +31,11 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,webmanifest}'],
-        // The admin web is its own app; GraphQL and the gateway's probes are never the shell.
+        // The admin web is its own app; GraphQL, the report download and the gateway's probes
+        // are never the shell.
         globIgnores: ['admin/**'],
         navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/graphql/, /^\/admin/, /^\/healthcheck/, /^\/readiness/],
+        navigateFallbackDenylist: [/^\/graphql/, /^\/admin/, /^\/reports/, /^\/healthcheck/, /^\/readiness/],
         cleanupOutdatedCaches: true,
         // The page that installs the worker is the one that must open offline next: take it
         // over now, and let a new version replace the old at once (with injectRegister off,

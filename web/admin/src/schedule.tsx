@@ -37,7 +37,7 @@ export function scheduleOf(draft: ScheduleDraft): { schedule: ScheduleInput } | 
   if (starts.some((s) => !CLOCK.test(s))) return { problem: t.badStart };
   if (new Set(starts).size !== starts.length) return { problem: t.duplicateStart };
   const minutes = Number(draft.minutes);
-  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 24 * 60) return { problem: t.badMinutes };
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes >= 24 * 60) return { problem: t.badMinutes };
   const sorted = [...starts].sort();
   return { schedule: { rrule: toRrule(draft.repeat), windowStart: sorted[0]!, windowStarts: sorted, windowMinutes: minutes } };
 }
@@ -122,7 +122,7 @@ export function ScheduleEditor(props: {
         id={`${p}-minutes`}
         type="number"
         min={1}
-        max={1440}
+        max={1439}
         label={t.minutes}
         hint={t.minutesHint}
         value={draft.minutes}

@@ -203,7 +203,7 @@ export const adminTexts = {
     needStart: 'Ange minst en starttid.',
     badStart: 'Skriv starttiderna som TT:MM, till exempel 08:00.',
     duplicateStart: 'Samma starttid finns två gånger. Ta bort den ena.',
-    badMinutes: 'Ange tidsramens längd i hela minuter, 1–1440.',
+    badMinutes: 'Ange tidsramens längd i hela minuter, 1–1439.',
     preview: 'Nästa tidsramar',
     noWindows: 'Schemat ger inga tidsramar i giltighetstiden.',
     timezone: (zone: string) => `Tider i enhetens tidszon (${zone}), med sommartid.`,
