@@ -44,6 +44,14 @@ async def test_overview_states_the_duty_and_shows_a_new_alarm_live(
     await screenshot(office, "overview", app="admin")
 
 
+SCREENSHOTS = {
+    "Larm": "alarms",
+    "Hyresgäster och insatser": "tenants",
+    "Användare": "users",
+    "Enheter": "units",
+}
+
+
 async def test_every_page_of_the_menu_opens_without_axe_violations(
     stack: Stack, admin: Person, office_admin: Person, office: Page
 ) -> None:
@@ -62,11 +70,15 @@ async def test_every_page_of_the_menu_opens_without_axe_violations(
         await go_to(office, entry)
         await expect(office.get_by_role("heading", level=1)).to_be_visible()
         await no_axe_violations(office, entry)
+        if entry in ("Larm", "Hyresgäster och insatser"):
+            await screenshot(office, SCREENSHOTS[entry], app="admin")
     await office.get_by_role("button", name="Logga ut").click()
     await open_admin(office, office_admin)
     for entry in ("Behörigheter", "Åtkomstlogg", "Användare", "Enheter"):
         await go_to(office, entry)
         await no_axe_violations(office, entry)
+        if entry in SCREENSHOTS:
+            await screenshot(office, SCREENSHOTS[entry], app="admin")
 
 
 def menu(page: Page):

@@ -25,7 +25,7 @@ from tests.e2e.routine import (
 )
 from tests.e2e.stack import Stack
 from tests.web.admin import go_to, open_admin, page_ready
-from tests.web.browser import open_sheet, open_signed_in, row
+from tests.web.browser import open_sheet, open_signed_in, row, screenshot
 from tests.web.ward import unique
 
 
@@ -45,6 +45,7 @@ async def create_intervention_in_the_form(
     anchoring = office.get_by_role("region", name="Förankring i genomförandeplanen")
     await expect(anchoring).to_contain_text("GP-2026-11 avsnitt 3")
     await anchoring.get_by_label("Jag har kontrollerat").check()
+    await screenshot(office, "intervention", app="admin")
     await anchoring.get_by_role("button", name="Bekräfta och aktivera insatsen").click()
     await expect(office.locator(".facts")).to_contain_text("Aktiv")
 
@@ -84,6 +85,7 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     await expect(admin_office.locator("tbody tr", has_text=sol_name).first).to_contain_text(
         "Godkänd"
     )
+    await screenshot(admin_office, "role-orders", app="admin")
     granted = await mail_to(stack, future_sol.email, containing="SoL-administratör")
     assert unit_name in granted
 
@@ -112,6 +114,10 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     )
 
     # 4 (opened before the signing). The SoL-admin's overview, open on the screen.
+    await sol_office.goto(tenant_url)
+    await page_ready(sol_office)
+    await expect(sol_office.locator("tbody tr")).to_have_count(2)
+    await screenshot(sol_office, "tenant", app="admin")
     await go_to(sol_office, "Översikt")
     await sol_office.evaluate("window.__notReloaded = true")
     await expect(sol_office.get_by_test_id("duty")).to_have_text("Inga larm väntar på kvittering.")
@@ -133,6 +139,7 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
         "2 larm väntar på kvittering, det äldsta sedan idag."
     )
     assert await sol_office.evaluate("window.__notReloaded === true")
+    await screenshot(sol_office, "overview", app="admin")
 
     # 5. Kvittering of the deviating alarm; a deviation report for the missed one, then its.
     await alarms.filter(has_text="Avvikande").get_by_role("link").click()
@@ -149,6 +156,7 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     await description.fill(
         (await description.input_value()) + " Personalen hann inte; uppföljt med enhetschef."
     )
+    await screenshot(sol_office, "alarm-missed", app="admin")
     await sol_office.get_by_role("button", name="Skicka avvikelsen till enhetschefen").click()
     await expect(sol_office.get_by_text(re.compile(r"^Avvikelse skriven av "))).to_be_visible()
     await sol_office.get_by_label("Avvikelse skriven", exact=True).check()
@@ -164,6 +172,7 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     ivo = chef_office.get_by_test_id("ivo-date")
     await expect(ivo).to_contain_text("Anmäl till IVO senast")
     assert (today_local() + timedelta(days=14)).isoformat() in await ivo.inner_text()
+    await screenshot(chef_office, "deviations", app="admin")
 
     # 7. The compliance report shows the day, and its CSV downloads through the gateway.
     await go_to(sol_office, "Rapport")
@@ -171,6 +180,8 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     today = today_local().isoformat()
     await expect(table.locator("tbody tr", has_text="Kvällsmedicin")).to_contain_text(today)
     await expect(table.locator("tfoot")).to_contain_text("Hela perioden")
+    await expect(sol_office.locator(".charts canvas")).to_have_count(2)
+    await screenshot(sol_office, "report", app="admin")
     async with sol_office.expect_download() as download_info:
         await sol_office.get_by_role("button", name="Ladda ner CSV").click()
     download = await download_info.value
@@ -191,3 +202,4 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     reviews = chef_office.get_by_role("region", name="Tidigare granskningar")
     await expect(reviews).to_contain_text("Alla åtkomster hade ett behov i arbetet.")
     await expect(reviews).to_contain_text("poster i stickprovet")
+    await screenshot(chef_office, "access-log", app="admin")

@@ -68,7 +68,7 @@ function UnitLog({ unitId, timeZone }: { unitId: string; timeZone: string }) {
   const tenantText = (id: string) => names.get(id) ?? id;
   return (
     <>
-      <Panel title={t.search} id="search-heading">
+      <Panel title={t.search} id="search-heading" wide>
         <form
           className="filters"
           noValidate
@@ -161,7 +161,7 @@ function SpotCheck({ unitId, timeZone, tenantText }: { unitId: string; timeZone:
   const periodProblem = period.from && period.to && period.from <= period.to ? null : t.periodProblem;
   return (
     <>
-      <Panel title={t.spotCheck} id="spot-check-heading">
+      <Panel title={t.spotCheck} id="spot-check-heading" wide>
         <p className="hint">{t.spotCheckIntro(SAMPLE_SIZE)}</p>
         <form
           className="filters"

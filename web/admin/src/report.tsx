@@ -67,7 +67,7 @@ export function ReportPage() {
       {report && (
         <>
           <Suspense fallback={<p>{t.chartsLoading}</p>}>{days.length > 0 && <Charts days={days} />}</Suspense>
-          <Panel title={t.tableHeading(asked.from, asked.to)} id="report-table-heading">
+          <Panel title={t.tableHeading(asked.from, asked.to)} id="report-table-heading" wide>
             {report.rows.length === 0 ? (
               <p>{t.none}</p>
             ) : (

@@ -206,7 +206,7 @@ export const adminTexts = {
     badMinutes: 'Ange tidsramens längd i hela minuter, 1–1439.',
     preview: 'Nästa tidsramar',
     noWindows: 'Schemat ger inga tidsramar i giltighetstiden.',
-    timezone: (zone: string) => `Tider i enhetens tidszon (${zone}), med sommartid.`,
+    timezone: (zone: string) => `Tider i enhetens tidszon (${zone}); byten till och från sommartid är inräknade.`,
   },
   tenants: {
     heading: 'Hyresgäster och insatser',

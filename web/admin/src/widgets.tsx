@@ -69,10 +69,10 @@ export function FailureNotice({ failure }: { failure: Failure | null }) {
   return failure ? <Notice tone="error">{failure.text}</Notice> : null;
 }
 
-/** A titled box on a page. */
-export function Panel({ title, children, id }: { title: string; children: ReactNode; id: string }) {
+/** A titled box on a page; a wide one for a table. */
+export function Panel({ title, children, id, wide = false }: { title: string; children: ReactNode; id: string; wide?: boolean }) {
   return (
-    <section className="card panel" aria-labelledby={id}>
+    <section className={`card panel${wide ? ' wide' : ''}`} aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       {children}
     </section>
