@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Notice } from '@shared/components/Notice';
 import type { AckOutcome, AlarmDetailQuery } from '@shared/gql/graphql';
-import { alarmKindText, texts } from '@shared/texts';
+import { alarmKindText } from '@shared/texts';
 import { dayAndClock, shortDay, windowText } from '@shared/time';
 import { AlarmState, happened } from './alarmtable';
 import { useUnit } from './app';
@@ -12,7 +12,7 @@ import { Link } from './navigation';
 import { AcknowledgeAlarm, AlarmDetail, ReportDeviation } from './operations';
 import { pathOf } from './routes';
 import { adminTexts, outcomeText } from './texts';
-import { FailureNotice, Panel, TextArea } from './widgets';
+import { FailureNotice, NoRecord, Panel, TextArea } from './widgets';
 
 const t = adminTexts.alarm;
 const MAX_COMMENT = 2000;
@@ -27,15 +27,15 @@ export function AlarmPage({ id }: { id: string }) {
   // Someone else acknowledged while this page was open: read again and say who and when.
   const [beaten, setBeaten] = useState(false);
   const alarm = read.data?.alarm;
-  if (read.failure) return <Notice tone="error">{read.failure.text}</Notice>;
-  if (read.data === undefined) return <p>{texts.loading}</p>;
   if (!alarm || alarm.unitId !== unit.id) {
     return (
-      <section>
-        <h1>{adminTexts.pages.alarm}</h1>
-        <Notice tone="warn">{t.notFound}</Notice>
-        <Link to={pathOf('alarms')}>{t.back}</Link>
-      </section>
+      <NoRecord
+        failure={read.failure}
+        loading={read.data === undefined}
+        title={adminTexts.pages.alarm}
+        missing={t.notFound}
+        back={[pathOf('alarms'), t.back]}
+      />
     );
   }
   const tz = unit.timezone;

@@ -4,7 +4,6 @@ import { useState, type FormEvent } from 'react';
 import { Notice } from '@shared/components/Notice';
 import { TextField } from '@shared/components/TextField';
 import type { InterventionDetailQuery } from '@shared/gql/graphql';
-import { texts } from '@shared/texts';
 import { dayAndClock } from '@shared/time';
 import { useAdmin, useUnit } from './app';
 import { useAction, useRead } from './data';
@@ -14,7 +13,7 @@ import { pathOf } from './routes';
 import { repeatText } from './rrule';
 import { draftOf, NEW_SCHEDULE, ScheduleEditor, scheduleOf, type ScheduleDraft } from './schedule';
 import { adminTexts, categoryText, stateText } from './texts';
-import { FailureNotice, Panel, TextArea } from './widgets';
+import { FailureNotice, NoRecord, Panel, TextArea } from './widgets';
 
 const t = adminTexts.intervention;
 type Intervention = NonNullable<InterventionDetailQuery['intervention']>;
@@ -23,15 +22,15 @@ export function InterventionPage({ id }: { id: string }) {
   const unit = useUnit();
   const read = useRead(InterventionDetail, { id });
   const intervention = read.data?.intervention;
-  if (read.failure) return <Notice tone="error">{read.failure.text}</Notice>;
-  if (read.data === undefined) return <p>{texts.loading}</p>;
   if (!intervention || intervention.unitId !== unit.id) {
     return (
-      <section>
-        <h1>{adminTexts.pages.intervention}</h1>
-        <Notice tone="warn">{t.notFound}</Notice>
-        <Link to={pathOf('tenants')}>{adminTexts.tenants.back}</Link>
-      </section>
+      <NoRecord
+        failure={read.failure}
+        loading={read.data === undefined}
+        title={adminTexts.pages.intervention}
+        missing={t.notFound}
+        back={[pathOf('tenants'), adminTexts.tenants.back]}
+      />
     );
   }
   const i = intervention;

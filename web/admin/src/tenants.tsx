@@ -14,7 +14,7 @@ import { CreateTenant, EndAbsence, MoveOutTenant, RegisterAbsence, TenantDetail,
 import { pathOf } from './routes';
 import { repeatText } from './rrule';
 import { absenceText, adminTexts, stateText } from './texts';
-import { FailureNotice, Panel, SelectField, TextArea } from './widgets';
+import { FailureNotice, NoRecord, Panel, SelectField, TextArea } from './widgets';
 
 const t = adminTexts.tenants;
 
@@ -100,15 +100,15 @@ export function TenantPage({ id }: { id: string }) {
   const unit = useUnit();
   const read = useRead(TenantDetail, { id });
   const tenant = read.data?.tenant;
-  if (read.failure) return <Notice tone="error">{read.failure.text}</Notice>;
-  if (read.data === undefined) return <p>{texts.loading}</p>;
   if (!tenant || tenant.unitId !== unit.id) {
     return (
-      <section>
-        <h1>{adminTexts.pages.tenant}</h1>
-        <Notice tone="warn">{t.notFound}</Notice>
-        <Link to={pathOf('tenants')}>{t.back}</Link>
-      </section>
+      <NoRecord
+        failure={read.failure}
+        loading={read.data === undefined}
+        title={adminTexts.pages.tenant}
+        missing={t.notFound}
+        back={[pathOf('tenants'), t.back]}
+      />
     );
   }
   const current = !tenant.movedOutAt;

@@ -2,6 +2,8 @@
 // a form's failure.
 import type { ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
 import { Notice } from '@shared/components/Notice';
+import { texts } from '@shared/texts';
+import { Link } from './navigation';
 import type { Failure } from '@shared/errors';
 import { adminTexts } from './texts';
 
@@ -85,5 +87,22 @@ export function Scrolling({ label, children }: { label: string; children: ReactN
     <div className="table-wrap" tabIndex={0} role="region" aria-label={`${label}, ${adminTexts.table}`}>
       {children}
     </div>
+  );
+}
+
+/**
+ * A page about one record without its record: the read failed, is under way, or found nothing
+ * (or one of another unit, which the person is told the same way).
+ */
+export function NoRecord(props: { failure: Failure | null; loading: boolean; title: string; missing: string; back: [to: string, text: string] }) {
+  const { failure, loading, title, missing, back } = props;
+  if (failure) return <Notice tone="error">{failure.text}</Notice>;
+  if (loading) return <p>{texts.loading}</p>;
+  return (
+    <section>
+      <h1>{title}</h1>
+      <Notice tone="warn">{missing}</Notice>
+      <Link to={back[0]}>{back[1]}</Link>
+    </section>
   );
 }
