@@ -91,7 +91,7 @@ async def test_ordered_role_is_granted_mailed_activated_and_in_the_token(stack):
 
     # Never activated: the role e-mail carries a fresh activation link.
     mails = await stack.mails_to("karin@example.se", count=2)
-    granted_mail = next(m for m in mails if "SOL_ADMIN" in m["Subject"])
+    granted_mail = next(m for m in mails if "SoL-administratör" in m["Subject"])
     session = (
         await stack.api(
             ACTIVATE, {"token": stack.token_in(granted_mail), "password": "en lång mening om kaffe"}

@@ -31,6 +31,9 @@ def postgres_admin_url() -> str | None:
         return None
 
 
+DROPPING_AT_ONCE = 8
+
+
 class TestDatabases:
     """Creates databases for one test session and drops them at the end."""
 
@@ -61,11 +64,17 @@ class TestDatabases:
     async def drop_all(self) -> None:
         if self.admin_url is None or not self._created:
             return
-        # Side by side: one at a time this took tens of seconds at the end of a session.
-        await asyncio.gather(*(self._drop(name) for name in self._created))
+        # Side by side, since one at a time took tens of seconds at the end of a session; but a
+        # few at a time, since a session creates more databases than the server takes clients.
+        slots = asyncio.Semaphore(DROPPING_AT_ONCE)
+        await asyncio.gather(*(self._drop(name, slots) for name in self._created))
         self._created.clear()
 
-    async def _drop(self, name: str) -> None:
+    async def _drop(self, name: str, slots: asyncio.Semaphore) -> None:
+        async with slots:
+            await self._drop_now(name)
+
+    async def _drop_now(self, name: str) -> None:
         connection = await asyncpg.connect(self._dsn("postgres"))
         try:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
