@@ -200,7 +200,7 @@ function SpotCheck({ unitId, timeZone, tenantText }: { unitId: string; timeZone:
             {reviews.data.logReviews.map((r) => (
               <li key={r.id} className="card" data-review-id={r.id}>
                 <p>
-                  <strong>{t.reviewPeriod(dayAndClock(r.from, timeZone), dayAndClock(r.to, timeZone))}</strong>
+                  <strong>{t.reviewPeriod(localDate(new Date(r.from), timeZone), localDate(new Date(Date.parse(r.to) - 1), timeZone))}</strong>
                   {' · '}
                   {t.reviewedBy(r.reviewer?.name ?? '', dayAndClock(r.recordedAt, timeZone))}
                   {' · '}

@@ -117,7 +117,7 @@ function IvoDate({ date, timeZone }: { date: string; timeZone: string }) {
   const tone = days < 0 ? 'bad' : days <= IVO_WARNING_DAYS ? 'late' : 'info';
   return (
     <p className={`ivo ${tone}`} data-testid="ivo-date">
-      <span aria-hidden="true">{tone === 'info' ? '📅 ' : '⚠ '}</span>
+      {tone !== 'info' && <span aria-hidden="true">⚠ </span>}
       <strong>{t.ivoBy(date)}</strong> ({t.ivoSoon(days)})
     </p>
   );

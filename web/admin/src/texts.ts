@@ -388,7 +388,7 @@ export const adminTexts = {
     saved: 'Granskningen är sparad.',
     reviews: 'Tidigare granskningar',
     noReviews: 'Inga granskningar än.',
-    reviewPeriod: (from: string, to: string) => `${from} – ${to}`,
+    reviewPeriod: (from: string, to: string) => `Perioden ${from} – ${to}`,
     reviewedBy: (who: string, when: string) => `granskad av ${who} ${when}`,
     covered: (n: number) => plural(n, 'post i stickprovet', 'poster i stickprovet'),
   },
