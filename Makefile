@@ -68,7 +68,7 @@ compose-check: install
 
 # Each prints its figures; bench/gateway.py alone takes about ten minutes.
 BENCHES := events identity_login interventions_materialise interventions_worklist \
-	signing_sign signing_handler alarms_sweep alarms_live gateway phone
+	signing_sign signing_handler alarms_sweep alarms_live gateway phone admin
 
 bench: install web
 	@for name in $(BENCHES); do echo "== bench/$$name.py"; PYTHONPATH=. $(PY) bench/$$name.py || exit 1; done

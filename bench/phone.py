@@ -22,17 +22,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
-import re
-import statistics
-import tempfile
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+# Run as a script (`python bench/phone.py`): the repository root is not on sys.path then.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from playwright.async_api import BrowserContext, Page, async_playwright
 
+from bench.browser import (
+    chromium,
+    first_load_javascript,
+    machine_load,
+    report,
+    web_stack,
+)
 from tests.e2e.routine import (
     PASSWORD,
     Person,
@@ -40,33 +46,16 @@ from tests.e2e.routine import (
     first_system_admin,
     next_minute_at_least,
 )
-from tests.e2e.stack import Stack, whole_stack
-from tests.support.databases import TestDatabases, postgres_admin_url
+from tests.e2e.stack import Stack
 from tests.support.graphql import GraphQLClient
 from tests.web.ward import fresh_ward
 
-ROOT = Path(__file__).resolve().parent.parent
-DIST = ROOT / "web" / "dist"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
 SLOW_NETWORK = {
     "offline": False,
     "latency": 150,
     "downloadThroughput": 1.6e6 / 8,
     "uploadThroughput": 0.75e6 / 8,
 }
-
-
-def first_load_javascript() -> tuple[int, int, list[str]]:
-    """(raw bytes, gzip bytes, files) of the scripts index.html loads before anything else."""
-    html = (DIST / "index.html").read_text()
-    files = re.findall(r'(?:src|href)="(/assets/[^"]+\.js)"', html)
-    raw = gz = 0
-    for name in files:
-        body = (DIST / name.lstrip("/")).read_bytes()
-        raw += len(body)
-        gz += len(gzip.compress(body, 9))
-    return raw, gz, files
 
 
 async def seed_unit(admin: Person, stack: Stack, *, name: str, tenants: int, each: int) -> Person:
@@ -208,12 +197,6 @@ async def long_tasks_for(
     return tasks
 
 
-def report(label: str, values: list[float], target: str) -> None:
-    runs = ", ".join(f"{v:.0f}" for v in values)
-    median, longest = statistics.median(values), max(values)
-    print(f"{label}: median {median:5.0f} ms, max {longest:5.0f} ms ({runs})   target {target}")
-
-
 async def measure(stack: Stack, gateway: GraphQLClient, runs: int) -> None:
     admin = await first_system_admin(stack, gateway)
     forty = await seed_unit(admin, stack, name="Forty", tenants=10, each=4)
@@ -222,7 +205,7 @@ async def measure(stack: Stack, gateway: GraphQLClient, runs: int) -> None:
     await wait_for_worklist(many, 300)
     site = stack.base_url + "/"
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await chromium(p)
         phone: dict[str, Any] = dict(p.devices["Pixel 7"])
         context = await browser.new_context(**phone, locale="sv-SE")
         page = await signed_in_page(context, site, forty)
@@ -250,22 +233,14 @@ async def measure(stack: Stack, gateway: GraphQLClient, runs: int) -> None:
 
 
 async def run(runs: int) -> None:
-    if not (DIST / "index.html").exists():
-        raise SystemExit("web/dist is missing: run `make web` first")
-    raw, gz, files = first_load_javascript()
-    print(
-        f"first-load JavaScript: {gz / 1024:.1f} KB gzipped "
-        f"({raw / 1024:.1f} KB raw, {len(files)} file(s))   target ≤ 150 KB"
-    )
-
-    databases = TestDatabases(admin_url=postgres_admin_url(), sqlite_dir=Path(tempfile.mkdtemp()))
-    with tempfile.TemporaryDirectory() as work:
-        async with (
-            whole_stack(databases=databases, work_dir=Path(work), web_dir=DIST) as stack,
-            httpx.AsyncClient(timeout=30) as http,
-        ):
-            await measure(stack, GraphQLClient(http, stack.gateway_url), runs)
-    await databases.drop_all()
+    async with web_stack() as (stack, gateway, dist):
+        raw, gz, files = first_load_javascript(dist)
+        print(
+            f"first-load JavaScript: {gz / 1024:.1f} KB gzipped "
+            f"({raw / 1024:.1f} KB raw, {len(files)} file(s))   target ≤ 150 KB"
+        )
+        await measure(stack, gateway, runs)
+        print(machine_load())
 
 
 def main() -> None:
