@@ -9,6 +9,11 @@ import { adminTexts } from './texts';
 
 const t = adminTexts.alarms;
 
+// A live event does not carry the signature's timing; outside the window it follows from the times.
+function timingOf(alarm: AlarmFieldsFragment): 'EARLY' | 'LATE' {
+  return alarm.performedAt && alarm.windowStart && Date.parse(alarm.performedAt) < Date.parse(alarm.windowStart) ? 'EARLY' : 'LATE';
+}
+
 /** What happened, with the times: not signed; signed early or late; a deviating status and its note. */
 export function happened(alarm: AlarmFieldsFragment, timeZone: string): string[] {
   const status = alarm.signingStatus ? statusText[alarm.signingStatus] : '';
@@ -16,7 +21,7 @@ export function happened(alarm: AlarmFieldsFragment, timeZone: string): string[]
   if (alarm.kind === 'MISSED') {
     lines.push(alarm.performedAt && !alarm.signatureAnnulled ? t.missedSignedLate(dayAndClock(alarm.performedAt, timeZone)) : t.missed);
   } else if (alarm.kind === 'OUTSIDE_WINDOW') {
-    const timing = alarm.signature?.timing ? timingText[alarm.signature.timing] : '';
+    const timing = timingText[alarm.signature?.timing ?? timingOf(alarm)];
     lines.push(t.outside(status, timing, alarm.performedAt ? dayAndClock(alarm.performedAt, timeZone) : ''));
   } else {
     lines.push(t.deviating(status));

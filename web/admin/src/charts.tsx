@@ -28,7 +28,6 @@ function useChart(make: (canvas: HTMLCanvasElement) => Chart, deps: unknown[]) {
     if (!canvas.current) return;
     const chart = make(canvas.current);
     return () => chart.destroy();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return canvas;
 }

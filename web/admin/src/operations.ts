@@ -127,13 +127,66 @@ export const TenantNames = graphql(`
   }
 `);
 
+// What a live event carries: the alarms service's own fields and the ids of the rest. Names
+// come from AlarmNames, read once; asking the gateway for them with every event makes it
+// fetch from three other services per alarm, and a busy unit's feed then falls behind.
+export const LiveAlarmFields = graphql(`
+  fragment LiveAlarmFields on Alarm {
+    id
+    kind
+    state
+    raisedAt
+    overdue
+    escalatedAt
+    windowStart
+    windowEnd
+    signingStatus
+    signedAt
+    performedAt
+    signatureAnnulled
+    documentationConfirmed
+    acknowledgedAt
+    outcome
+    comment
+    tenant {
+      id
+    }
+    intervention {
+      id
+    }
+    signedBy {
+      id
+    }
+    acknowledgedBy {
+      id
+    }
+  }
+`);
+
 export const AdminAlarmEvents = graphql(`
   subscription AdminAlarmEvents($unitId: ID!) {
     alarmEvents(unitId: $unitId) {
       type
       alarm {
-        ...AlarmFields
+        ...LiveAlarmFields
       }
+    }
+  }
+`);
+
+export const AlarmNames = graphql(`
+  query AlarmNames($unitId: ID!) {
+    tenants(unitId: $unitId, includeMovedOut: true) {
+      id
+      name
+      interventions {
+        id
+        title
+      }
+    }
+    users(unitId: $unitId) {
+      id
+      name
     }
   }
 `);

@@ -1,15 +1,16 @@
 // The start page of the weekly round: what waits for kvittering, live.
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Notice } from '@shared/components/Notice';
-import type { AlarmFieldsFragment } from '@shared/gql/graphql';
+import type { AlarmFieldsFragment, LiveAlarmFieldsFragment } from '@shared/gql/graphql';
 import { alarmKindText, texts } from '@shared/texts';
 import { dayAndClock } from '@shared/time';
 import { AlarmTable } from './alarmtable';
 import { useUnit } from './app';
 import { useRead } from './data';
-import { useAlarmFeed, useThrottled, type AlarmEvent } from './livefeed';
+import { useAlarmFeed, useThrottled } from './livefeed';
+import { applyEvent, lacksNames, namesOf } from './liverows';
 import { Link } from './navigation';
-import { AlarmList, Overview } from './operations';
+import { AlarmList, AlarmNames, Overview } from './operations';
 import { pathOf } from './routes';
 import { adminTexts } from './texts';
 import { LiveIndicator } from './widgets';
@@ -18,30 +19,36 @@ const t = adminTexts.overview;
 const NEWEST = 20;
 const DAY_MS = 86_400_000;
 
-/** The newest open alarms with one event applied: raised ones first, handled ones gone. */
-export function applyEvent(alarms: AlarmFieldsFragment[], event: AlarmEvent, keep: number): AlarmFieldsFragment[] {
-  const others = alarms.filter((a) => a.id !== event.alarm.id);
-  if (event.alarm.state !== 'OPEN') return others;
-  if (event.type === 'RAISED' || alarms.length === others.length) return [event.alarm, ...others].slice(0, keep);
-  return alarms.map((a) => (a.id === event.alarm.id ? event.alarm : a));
-}
-
 export function OverviewPage() {
   const unit = useUnit();
   const overview = useRead(Overview, { unitId: unit.id });
   const newest = useRead(AlarmList, { unitId: unit.id, state: 'OPEN', first: NEWEST });
+  const lookup = useRead(AlarmNames, { unitId: unit.id });
+  const names = useMemo(() => namesOf(lookup.data), [lookup.data]);
   const [rows, setRows] = useState<AlarmFieldsFragment[] | null>(null);
+  // Events that came after the newest read was sent may be missing from its answer: they are
+  // applied again on top of it.
+  const feed = useRef<{ sentAt: number; since: { at: number; alarm: LiveAlarmFieldsFragment }[] }>({ sentAt: Date.now(), since: [] });
   useEffect(() => {
-    if (newest.data) setRows(newest.data.alarms.nodes);
+    if (!newest.data) return;
+    const { sentAt, since } = feed.current;
+    const after = since.filter((e) => e.at >= sentAt);
+    feed.current.since = after;
+    setRows(after.reduce((shown, e) => applyEvent(shown, e.alarm, names, NEWEST), newest.data.alarms.nodes));
+    // Names only fill in what the feed lacks; a new answer for them needs no new rows.
   }, [newest.data]);
   const readAgain = useThrottled(() => {
+    feed.current.sentAt = Date.now();
     overview.refetch();
     newest.refetch();
   }, 1_000);
+  const readNames = useThrottled(lookup.refetch, 5_000);
   const connected = useAlarmFeed(
     unit.id,
     (event) => {
-      setRows((current) => applyEvent(current ?? [], event, NEWEST));
+      feed.current.since.push({ at: Date.now(), alarm: event.alarm });
+      if (lacksNames(event.alarm, names)) readNames();
+      setRows((shown) => applyEvent(shown ?? [], event.alarm, names, NEWEST));
       readAgain();
     },
     readAgain,
