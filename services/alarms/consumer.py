@@ -193,10 +193,18 @@ def build_handlers(settings: AlarmsSettings) -> dict[str, Handler | BatchHandler
                     "performed_at": fact.performed_at,
                     "signed_at": fact.signed_at,
                     "signed_by": fact.signed_by,
+                    "retrospective": fact.retrospective,
                 }
                 for fact in facts
             ],
-            overwrite=["status", "timing", "performed_at", "signed_at", "signed_by"],
+            overwrite=[
+                "status",
+                "timing",
+                "performed_at",
+                "signed_at",
+                "signed_by",
+                "retrospective",
+            ],
         )
         await reevaluate(uow, occurrences=occurrences, settings=settings)
 

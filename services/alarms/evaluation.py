@@ -43,6 +43,7 @@ def signature_facts(row: SignatureRow) -> SignatureFacts:
         timing=row.timing,
         signed_at=row.signed_at,
         annulled=row.annulled_at is not None,
+        retrospective=bool(row.retrospective),
     )
 
 

@@ -45,11 +45,14 @@ COLUMNS = (
     "alarms_raised",
     "acknowledged_in_time",
     "median_seconds_to_acknowledge",
+    "retrospective",
 )
 
 
 def compliance_csv(rows: Sequence[ComplianceRow]) -> str:
-    """One line per day and intervention; the last line (``TOTAL``) is the whole period."""
+    """One line per day and intervention; the last line (``TOTAL``) is the whole period.
+
+    New columns go at the end, so a spreadsheet reading columns by position keeps working."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -71,6 +74,7 @@ def compliance_csv(rows: Sequence[ComplianceRow]) -> str:
                 ""
                 if row.median_seconds_to_acknowledge is None
                 else row.median_seconds_to_acknowledge,
+                row.retrospective,
             ]
         )
     return out.getvalue()

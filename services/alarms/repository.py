@@ -341,6 +341,7 @@ async def report_occurrences(
                 window_end=row.window_end,
                 signature_status=chosen.status if chosen else None,
                 signature_timing=chosen.timing if chosen else None,
+                signature_retrospective=bool(chosen and chosen.retrospective),
                 alarms=tuple(alarms.get(row.occurrence_id, ())),
             )
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.database import UtcDateTime, new_metadata
@@ -94,6 +94,7 @@ class SignatureRow(Base):
     annulled_by: Mapped[str | None] = mapped_column(Id)
     documented_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     documented_by: Mapped[str | None] = mapped_column(Id)
+    retrospective: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AlarmRow(Base):

@@ -47,6 +47,7 @@ __all__ = [
     "check_performed_at",
     "clean_note",
     "clean_reason",
+    "is_retrospective",
     "judge_timing",
     "may_sign_in",
     "require_offset",
@@ -141,10 +142,18 @@ class Signature:
     annulled_at: datetime | None = None
     annulled_by: str | None = None
     annul_reason: str | None = None
+    retrospective: bool = False
 
     @property
     def annulled(self) -> bool:
         return self.annulled_at is not None
+
+    @property
+    def lag_seconds(self) -> int | None:
+        """signedAt − performedAt in whole seconds, for a retrospective signature only."""
+        if not self.retrospective:
+            return None
+        return int((self.signed_at - self.performed_at).total_seconds())
 
     def same_request(
         self,
@@ -195,6 +204,14 @@ class SigningPolicy:
     performed_back: timedelta = timedelta(hours=24)
     performed_ahead: timedelta = timedelta(minutes=2)
     annul_limit: timedelta = timedelta(hours=24)
+    # A signature reaching the server longer than this after its performedAt is retrospective.
+    retrospective_after: timedelta = timedelta(minutes=15)
+
+
+def is_retrospective(*, performed_at: datetime, signed_at: datetime, policy: SigningPolicy) -> bool:
+    """Signed long after it was performed (an offline phone, or signing from memory): it
+    counts with its device time, but alarms leave its MISSED alarm for a person to check."""
+    return signed_at - performed_at > policy.retrospective_after
 
 
 def judge_timing(*, performed_at: datetime, window_start: datetime, window_end: datetime) -> Timing:
@@ -295,6 +312,7 @@ class Request:
     performed_at: datetime
     idempotency_key: str
     signed_at: datetime
+    retrospective: bool = False
 
 
 def sign_occurrence(request: Request, occurrence: Occurrence | None) -> Signature:
@@ -360,4 +378,5 @@ def _signature(
         signed_at=request.signed_at,
         performed_at=request.performed_at,
         idempotency_key=request.idempotency_key,
+        retrospective=request.retrospective,
     )

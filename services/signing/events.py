@@ -4,6 +4,8 @@
 Notes are free text that may name people, so they never travel in events; a consumer that needs
 one asks for it through the graph. ``status`` is DONE | NOT_DONE | NOT_HOME | DECLINED;
 ``timing`` is ON_TIME | EARLY | LATE (None for PRN signatures, which have no window).
+``retrospective`` says the signature reached the server longer after ``performed_at`` than
+signing's limit (15 min by default); absent in events from before it existed, so False.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class OccurrenceSigned:
     signed_at: datetime
     signed_by: str
     prn: bool = False
+    retrospective: bool = False
 
     @property
     def key(self) -> str:

@@ -172,6 +172,16 @@ class Signature:
     annulled_at: datetime | None
     annulled_by: User | None
     annul_reason: str | None
+    retrospective: bool = strawberry.field(
+        description=(
+            "Reached the server more than the configured limit (15 min by default) after "
+            "performedAt. It counts with performedAt, but its MISSED alarm stays open for a "
+            "SoL administrator to check."
+        )
+    )
+    lag_seconds: int | None = strawberry.field(
+        description="signedAt − performedAt in whole seconds; null unless retrospective."
+    )
 
     @classmethod
     def from_domain(cls, signature: domain.Signature) -> Signature:
@@ -196,6 +206,8 @@ class Signature:
             annulled_at=signature.annulled_at,
             annulled_by=_user(signature.annulled_by),
             annul_reason=signature.annul_reason,
+            retrospective=signature.retrospective,
+            lag_seconds=signature.lag_seconds,
         )
 
     @classmethod

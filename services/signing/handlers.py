@@ -42,6 +42,7 @@ from services.signing.domain import (
     check_performed_at,
     clean_note,
     clean_reason,
+    is_retrospective,
     may_sign_in,
     require_offset,
     sign_occurrence,
@@ -228,6 +229,9 @@ def _request(
         performed_at=command.performed_at,
         idempotency_key=key,
         signed_at=now,
+        retrospective=is_retrospective(
+            performed_at=command.performed_at, signed_at=now, policy=policy
+        ),
     )
 
 
@@ -434,6 +438,7 @@ async def _record(uow: UnitOfWork, signature: Signature) -> None:
             signed_at=signature.signed_at,
             signed_by=signature.signed_by,
             prn=signature.prn,
+            retrospective=signature.retrospective,
         )
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase
 
@@ -79,6 +80,7 @@ signatures = Table(
     Column("annulled_at", UtcDateTime()),
     Column("annulled_by", String(ID)),
     Column("annul_reason", Text),
+    Column("retrospective", Boolean, nullable=False, server_default=false()),
 )
 
 Index(

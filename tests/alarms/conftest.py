@@ -85,6 +85,7 @@ class Unit:
         timing: str,
         status: str = "DONE",
         signed_at: datetime | None = None,
+        retrospective: bool = False,
     ) -> OccurrenceSigned:
         return OccurrenceSigned(
             signature_id=new_id("sig"),
@@ -97,6 +98,7 @@ class Unit:
             performed_at=performed_at,
             signed_at=signed_at or performed_at,
             signed_by=self.staff_id,
+            retrospective=retrospective,
         )
 
     def annulled(self, signature: OccurrenceSigned, at: datetime) -> SignatureAnnulled:

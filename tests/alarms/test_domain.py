@@ -36,9 +36,22 @@ WINDOW = OccurrenceFacts(window_start=START, window_end=END, cancelled=False)
 NO_GRACE = timedelta(0)
 
 
-def signature(sig_id="s1", *, status="DONE", timing="ON_TIME", annulled=False):
+def signature(
+    sig_id="s1",
+    *,
+    status="DONE",
+    timing="ON_TIME",
+    annulled=False,
+    signed_at=START,
+    retrospective=False,
+):
     return SignatureFacts(
-        signature_id=sig_id, status=status, timing=timing, signed_at=START, annulled=annulled
+        signature_id=sig_id,
+        status=status,
+        timing=timing,
+        signed_at=signed_at,
+        annulled=annulled,
+        retrospective=retrospective,
     )
 
 
@@ -107,6 +120,48 @@ def test_a_signature_performed_in_the_window_withdraws_a_missed_alarm_raised_bef
     assert [(w.alarm_id, w.because) for w in result.withdraw] == [("a1", "SIGNED_IN_TIME")]
     assert result.update_missed is None
     assert [a.kind for a in result.raise_alarms] == [AlarmKind.DEVIATING]
+
+
+def test_a_retrospective_signature_updates_the_open_missed_alarm_and_never_withdraws_it():
+    """Performed in the window by the phone's clock, but signed an hour later: a person
+    checks the reason, so the alarm stays open and shows who signed."""
+    result = evaluate(
+        occurrence=WINDOW,
+        signatures=[signature(signed_at=END + timedelta(hours=1), retrospective=True)],
+        alarms=[alarm(AlarmKind.MISSED)],
+        now=END + timedelta(hours=1),
+        grace=NO_GRACE,
+    )
+    assert result.withdraw == ()
+    assert result.raise_alarms == ()
+    assert result.update_missed is not None
+    assert (result.update_missed.alarm_id, result.update_missed.signature_id) == ("a1", "s1")
+
+
+def test_a_retrospective_signature_signed_after_the_window_was_due_raises_missed_itself():
+    """Whether its event or the sweep comes first, the window ends with a MISSED alarm."""
+    late_entry = signature(signed_at=END, retrospective=True)
+    result = evaluate(
+        occurrence=WINDOW, signatures=[late_entry], alarms=[], now=END, grace=NO_GRACE
+    )
+    assert [(a.kind, a.signature_id) for a in result.raise_alarms] == [(AlarmKind.MISSED, "s1")]
+    again = evaluate(
+        occurrence=WINDOW,
+        signatures=[late_entry],
+        alarms=[alarm(AlarmKind.MISSED, signature_id="s1")],
+        now=END,
+        grace=NO_GRACE,
+    )
+    assert again == type(again)()
+
+
+def test_a_retrospective_signature_before_the_window_was_due_raises_nothing():
+    within = signature(signed_at=END - timedelta(seconds=1), retrospective=True)
+    result = evaluate(occurrence=WINDOW, signatures=[within], alarms=[], now=END, grace=NO_GRACE)
+    assert result == type(result)()
+    deviating = signature(status="NOT_DONE", signed_at=END, retrospective=True)
+    both = evaluate(occurrence=WINDOW, signatures=[deviating], alarms=[], now=END, grace=NO_GRACE)
+    assert [a.kind for a in both.raise_alarms] == [AlarmKind.MISSED, AlarmKind.DEVIATING]
 
 
 def test_a_cancelled_occurrence_withdraws_its_open_alarms_and_raises_nothing():
@@ -268,7 +323,9 @@ def test_compliance_counts_each_occurrence_once_by_its_state_and_medians_ack_del
     day = date(2026, 3, 10)
     now = END + timedelta(days=30)
 
-    def occ(intervention, *, status=None, timing=None, alarms=(), window_end=END):
+    def occ(
+        intervention, *, status=None, timing=None, alarms=(), window_end=END, retrospective=False
+    ):
         return ReportOccurrence(
             local_date=day,
             intervention_id=intervention,
@@ -276,6 +333,7 @@ def test_compliance_counts_each_occurrence_once_by_its_state_and_medians_ack_del
             signature_status=status,
             signature_timing=timing,
             alarms=tuple(alarms),
+            signature_retrospective=retrospective,
         )
 
     hour = timedelta(hours=1)
@@ -293,6 +351,7 @@ def test_compliance_counts_each_occurrence_once_by_its_state_and_medians_ack_del
                 status="DONE",
                 timing="LATE",
                 alarms=[ReportAlarm(raised_at=END, acknowledged_at=END + 3 * hour)],
+                retrospective=True,
             ),
             occ("A", alarms=[ReportAlarm(raised_at=END, acknowledged_at=END + timedelta(days=8))]),
             occ("B", alarms=[ReportAlarm(raised_at=END, acknowledged_at=None)]),
@@ -306,6 +365,7 @@ def test_compliance_counts_each_occurrence_once_by_its_state_and_medians_ack_del
     assert a.deviating == {"DECLINED": 0, "NOT_DONE": 1, "NOT_HOME": 0}
     assert (a.alarms_raised, a.acknowledged_within) == (3, 2)
     assert a.median_seconds_to_acknowledge == 3 * 3600
+    assert (a.retrospective, b.retrospective, total.retrospective) == (1, 0, 1)
     assert (b.planned, b.missed, b.pending, b.alarms_raised, b.acknowledged_within) == (
         2,
         1,

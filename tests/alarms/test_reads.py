@@ -139,7 +139,7 @@ query($u: ID!, $from: Date!, $to: Date!) {
 fragment figures on ComplianceRow {
   date intervention { id } planned onTime outsideWindow missed pending
   deviating { notDone notHome declined total }
-  alarmsRaised acknowledgedInTime medianSecondsToAcknowledge
+  alarmsRaised acknowledgedInTime medianSecondsToAcknowledge retrospective
 }"""
 
 
@@ -159,10 +159,17 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(ser
         (alarm,) = [x for x in await service.alarms(occurrence.occurrence_id) if x.kind == kind]
         await admin(ACKNOWLEDGE, {"input": {"alarmId": alarm.alarm_id, "outcome": outcome}})
 
-    # Day 1, 08:30: A1 on time, A2 not done (DEVIATING), B1 signed late (OUTSIDE_WINDOW).
+    # Day 1, 08:30: A1 on time (signed 25 min after performing: retrospective), A2 not done
+    # (DEVIATING), B1 signed late (OUTSIDE_WINDOW).
     advance_to(clock, base + timedelta(minutes=30))
     await service.publish(
-        unit.signed(a1, performed_at=clock.now(), timing="ON_TIME"),
+        unit.signed(
+            a1,
+            performed_at=base + timedelta(minutes=5),
+            signed_at=clock.now(),
+            timing="ON_TIME",
+            retrospective=True,
+        ),
         unit.signed(a2, performed_at=clock.now(), timing="ON_TIME", status="NOT_DONE"),
         unit.signed(b1, performed_at=b1.window_end + timedelta(minutes=10), timing="LATE"),
     )
@@ -205,6 +212,7 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(ser
         raised,
         in_time,
         median,
+        retrospective=0,
     ):
         return {
             "date": day,
@@ -223,12 +231,13 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(ser
             "alarmsRaised": raised,
             "acknowledgedInTime": in_time,
             "medianSecondsToAcknowledge": median,
+            "retrospective": retrospective,
         }
 
     d1, d2 = base.date().isoformat(), day2.date().isoformat()
     expected_rows = sorted(
         [
-            row(d1, a, 2, 2, 0, 0, 1, 0, 1, 1, 3600.0),
+            row(d1, a, 2, 2, 0, 0, 1, 0, 1, 1, 3600.0, retrospective=1),
             row(d1, b, 2, 0, 1, 1, 0, 0, 2, 1, (3 * 3600 + 8 * 86400) / 2),
             row(d2, a, 1, 0, 0, 1, 0, 0, 1, 0, None),
             row(d2, b, 1, 0, 1, 0, 0, 1, 2, 1, 2 * 86400.0),
@@ -236,7 +245,9 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(ser
         key=lambda r: (r["date"], r["intervention"]["id"]),
     )
     assert report["rows"] == expected_rows
-    assert report["total"] == row(None, None, 6, 2, 2, 2, 1, 1, 6, 3, (3 * 3600 + 2 * 86400) / 2)
+    assert report["total"] == row(
+        None, None, 6, 2, 2, 2, 1, 1, 6, 3, (3 * 3600 + 2 * 86400) / 2, retrospective=1
+    )
 
     response = await service.http.get(
         service.url + "/reports/compliance.csv",
@@ -245,6 +256,7 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(ser
     )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
+    assert response.text.splitlines()[0].endswith(",median_seconds_to_acknowledge,retrospective")
     lines = list(csv.DictReader(io.StringIO(response.text)))
     as_graphql = [
         {
@@ -268,6 +280,7 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(ser
             "medianSecondsToAcknowledge": float(line["median_seconds_to_acknowledge"])
             if line["median_seconds_to_acknowledge"]
             else None,
+            "retrospective": int(line["retrospective"]),
         }
         for line in lines
     ]

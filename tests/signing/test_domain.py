@@ -27,6 +27,7 @@ from services.signing.domain import (
     check_performed_at,
     clean_note,
     clean_reason,
+    is_retrospective,
     judge_timing,
     may_sign_in,
     sign_occurrence,
@@ -244,3 +245,23 @@ def test_a_retry_is_the_same_request_only_for_the_same_target_status_and_time():
     assert not signature.same_request(**same | {"occurrence_id": "occ-2"})
     assert not signature.same_request(**same | {"status": SigningStatus.DONE})
     assert not signature.same_request(**same | {"performed_at": START})
+
+
+@pytest.mark.parametrize(
+    ("lag", "retrospective"),
+    [
+        (timedelta(minutes=15), False),
+        (timedelta(minutes=15, microseconds=1), True),
+        (timedelta(hours=23), True),
+    ],
+)
+def test_a_signature_is_retrospective_when_signed_more_than_the_limit_after_performing(
+    lag, retrospective
+):
+    assert (
+        is_retrospective(performed_at=START, signed_at=START + lag, policy=POLICY) is retrospective
+    )
+    tighter = SigningPolicy(retrospective_after=timedelta(minutes=1))
+    assert is_retrospective(
+        performed_at=START, signed_at=START + timedelta(minutes=2), policy=tighter
+    )

@@ -26,6 +26,7 @@ class ReportOccurrence:
     signature_status: str | None  # of the active signature
     signature_timing: str | None
     alarms: tuple[ReportAlarm, ...] = ()
+    signature_retrospective: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,6 +42,7 @@ class ComplianceRow:
     alarms_raised: int = 0
     acknowledged_within: int = 0
     median_seconds_to_acknowledge: float | None = None
+    retrospective: int = 0
 
 
 def aggregate_compliance(
@@ -55,7 +57,8 @@ def aggregate_compliance(
     Each planned occurrence counts once by its state now: signed on time, signed outside the
     window, missed (window and grace over, no valid signature: as the MISSED alarm judges) or
     pending (not yet).
-    ``deviating`` counts active signatures by deviating status and overlaps the timing counts.
+    ``deviating`` counts active signatures by deviating status and ``retrospective`` those
+    signed retrospectively; both overlap the timing counts.
     Acknowledgement figures cover the alarms raised for those occurrences.
     """
     groups: dict[tuple[date, str], list[ReportOccurrence]] = {}
@@ -86,8 +89,10 @@ def _row(
     on_time = outside = missed = pending = 0
     deviating: Counter[str] = Counter()
     delays: list[float] = []
-    raised = within = 0
+    raised = within = retrospective = 0
     for occurrence in occurrences:
+        if occurrence.signature_status is not None and occurrence.signature_retrospective:
+            retrospective += 1
         if occurrence.signature_status is None:
             if now >= occurrence.window_end + grace:
                 missed += 1
@@ -120,4 +125,5 @@ def _row(
         alarms_raised=raised,
         acknowledged_within=within,
         median_seconds_to_acknowledge=statistics.median(delays) if delays else None,
+        retrospective=retrospective,
     )

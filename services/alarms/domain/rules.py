@@ -18,6 +18,8 @@ class SignatureFacts:
     timing: str | None
     signed_at: datetime | None
     annulled: bool
+    # Reached signing long after it was performed (signing's judgement, on its event).
+    retrospective: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,19 +142,36 @@ def evaluate(
 
     withdraw: tuple[Withdrawal, ...] = ()
     update = None
-    if open_missed is not None and active.timing == Timing.ON_TIME:
-        # Performed in the window after all (an offline phone's sync, or an event that came
-        # after the sweep): the window was not missed, whichever fact arrived first.
+    new: list[NewAlarm] = []
+    if open_missed is not None and active.timing == Timing.ON_TIME and not active.retrospective:
+        # Performed in the window after all, and signed soon after (a sync or an event that
+        # came after the sweep): the window was not missed, whichever fact arrived first.
         withdraw = (Withdrawal(alarm_id=open_missed.alarm_id, because="SIGNED_IN_TIME"),)
     elif open_missed is not None and open_missed.signature_id != active.signature_id:
+        # Signed late, or signed retrospectively: a person checks the reason and acknowledges.
         update = MissedUpdate(
             alarm_id=open_missed.alarm_id, signature_id=active.signature_id, generation=generation
         )
-    covered_by_missed = open_missed is not None or any(
-        a.signature_id == active.signature_id for a in missed
+    elif (
+        open_missed is None
+        and active.retrospective
+        and active.timing == Timing.ON_TIME
+        and due_at is not None
+        and active.signed_at is not None
+        and active.signed_at >= due_at
+        and not any(a.generation == generation for a in missed)
+    ):
+        # Nobody had signed when the window was due, so it was missed, even if this event
+        # came before the sweep judged it: the alarm is the same in either order.
+        new.append(
+            NewAlarm(kind=AlarmKind.MISSED, signature_id=active.signature_id, generation=generation)
+        )
+    covered_by_missed = (
+        open_missed is not None
+        or bool(new)
+        or any(a.signature_id == active.signature_id for a in missed)
     )
     already = {(a.kind, a.signature_id) for a in alarms if a.kind is not AlarmKind.MISSED}
-    new: list[NewAlarm] = []
     if (
         not occurrence.prn
         and active.timing in (Timing.EARLY, Timing.LATE)

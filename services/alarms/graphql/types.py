@@ -18,7 +18,7 @@ from services.alarms.access import FOLLOW_UP
 from services.alarms.domain import ComplianceRow as ComplianceFigures
 from services.alarms.graphql.context import Info
 from services.alarms.repository import AlarmView
-from services.alarms.tables import DeviationRow
+from services.alarms.tables import DeviationRow, SignatureRow
 
 __all__ = [
     "AckOutcome",
@@ -76,6 +76,14 @@ class Signature:
 
 def _user(user_id: str | None) -> User | None:
     return User(id=strawberry.ID(user_id)) if user_id else None
+
+
+def _lag_seconds(signature: SignatureRow | None) -> int | None:
+    if signature is None or not signature.retrospective:
+        return None
+    if signature.signed_at is None or signature.performed_at is None:
+        return None
+    return int((signature.signed_at - signature.performed_at).total_seconds())
 
 
 @strawberry.type
@@ -194,6 +202,16 @@ class Alarm:
         description="DEVIATING: the signer confirmed it is documented in the case system."
     )
     documented_at: datetime | None
+    retrospective: bool = strawberry.field(
+        description=(
+            "The signature concerned reached the server long after its performedAt (signing's "
+            "limit, 15 min by default). On a MISSED alarm: signed retrospectively, so the alarm "
+            "stays open for acknowledgement (PERFORMED_NOT_SIGNED once the reason is checked)."
+        )
+    )
+    signature_lag_seconds: int | None = strawberry.field(
+        description="signedAt − performedAt of a retrospective signature, in whole seconds."
+    )
 
     @strawberry.field(
         description=(
@@ -243,6 +261,8 @@ class Alarm:
             signature_annulled=bool(signature and signature.annulled_at),
             documentation_confirmed=bool(signature and signature.documented_at),
             documented_at=signature.documented_at if signature else None,
+            retrospective=bool(signature and signature.retrospective),
+            signature_lag_seconds=_lag_seconds(signature),
         )
 
     @classmethod
@@ -366,6 +386,12 @@ class ComplianceRow:
         description="Alarms acknowledged within the follow-up limit (7 days) of being raised."
     )
     median_seconds_to_acknowledge: float | None
+    retrospective: int = strawberry.field(
+        description=(
+            "Signed retrospectively: reached the server long after performedAt (counted with "
+            "performedAt in onTime/outsideWindow as well)."
+        )
+    )
 
     @classmethod
     def from_figures(cls, row: ComplianceFigures) -> ComplianceRow:
@@ -389,6 +415,7 @@ class ComplianceRow:
             alarms_raised=row.alarms_raised,
             acknowledged_in_time=row.acknowledged_within,
             median_seconds_to_acknowledge=row.median_seconds_to_acknowledge,
+            retrospective=row.retrospective,
         )
 
 
