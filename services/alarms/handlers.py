@@ -17,6 +17,7 @@ from services.alarms import repository
 from services.alarms.access import ASSESS, FOLLOW_UP, READ, record_access, require
 from services.alarms.domain import (
     AckOutcome,
+    AlarmKind,
     AlarmNotFound,
     AlarmNotOpen,
     AlarmState,
@@ -33,7 +34,7 @@ from services.alarms.domain import (
 )
 from services.alarms.events import AlarmAcknowledged, DeviationAssessed, DeviationReported
 from services.alarms.settings import AlarmsSettings
-from services.alarms.tables import AlarmRow, DeviationRow, OccurrenceRow
+from services.alarms.tables import AlarmRow, DeviationRow, OccurrenceRow, SignatureRow
 
 __all__ = [
     "acknowledge_alarm",
@@ -92,11 +93,16 @@ async def acknowledge_alarm(
     if alarm is None:
         raise _no_alarm(alarm_id)
     require(principal, unit_id=alarm.unit_id, roles=FOLLOW_UP, missing=_no_alarm(alarm_id))
+    signature = (
+        await uow.session.get(SignatureRow, alarm.signature_id) if alarm.signature_id else None
+    )
     cleaned = validate_acknowledgement(
         outcome=outcome,
         comment=comment,
         state=AlarmState(alarm.state),
+        kind=AlarmKind(alarm.kind),
         has_deviation_report=alarm.deviation_id is not None,
+        documentation_confirmed=signature is not None and signature.documented_at is not None,
     )
     now = uow.clock.now()
     # Conditional on the state still being OPEN: of two people acknowledging at once,

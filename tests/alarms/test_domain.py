@@ -252,48 +252,83 @@ def test_signature_known_before_its_window_still_raises_from_its_own_facts():
     assert nothing.check_due is None
 
 
+FITS = {
+    (AckOutcome.PERFORMED_NOT_SIGNED, AlarmKind.MISSED),
+    (AckOutcome.PERFORMED_NOT_SIGNED, AlarmKind.OUTSIDE_WINDOW),
+    (AckOutcome.DOCUMENTATION_VERIFIED, AlarmKind.DEVIATING),
+    (AckOutcome.STAFF_REMINDED, AlarmKind.DEVIATING),
+    *((AckOutcome.DEVIATION_REPORTED, kind) for kind in AlarmKind),
+    *((AckOutcome.OTHER, kind) for kind in AlarmKind),
+}
+
+
+def _acknowledge(outcome, kind, *, comment=None, deviation=False, documented=False, state=None):
+    return validate_acknowledgement(
+        outcome=outcome,
+        comment=comment,
+        state=state or AlarmState.OPEN,
+        kind=kind,
+        has_deviation_report=deviation,
+        documentation_confirmed=documented,
+    )
+
+
+@pytest.mark.parametrize("kind", list(AlarmKind))
+@pytest.mark.parametrize("outcome", list(AckOutcome))
+def test_each_outcome_is_accepted_for_the_alarm_kinds_it_fits_only(outcome, kind):
+    """With everything else in order (a comment, a report, confirmed documentation)."""
+    attempt = lambda: _acknowledge(  # noqa: E731
+        outcome, kind, comment="checked", deviation=True, documented=True
+    )
+    if (outcome, kind) in FITS:
+        assert attempt() == "checked"
+    else:
+        with pytest.raises(InvalidAcknowledgement) as refused:
+            attempt()
+        assert f"outcome {outcome.value} fits" in refused.value.message
+        assert f"not {kind.value}" in refused.value.message
+
+
+def test_documentation_verified_needs_confirmed_documentation_or_a_comment_on_how():
+    assert (
+        _acknowledge(AckOutcome.DOCUMENTATION_VERIFIED, AlarmKind.DEVIATING, documented=True)
+        is None
+    )
+    assert (
+        _acknowledge(
+            AckOutcome.DOCUMENTATION_VERIFIED,
+            AlarmKind.DEVIATING,
+            comment=" Checked the case system, entry 12. ",
+        )
+        == "Checked the case system, entry 12."
+    )
+    for comment in (None, "   "):
+        with pytest.raises(InvalidAcknowledgement) as refused:
+            _acknowledge(AckOutcome.DOCUMENTATION_VERIFIED, AlarmKind.DEVIATING, comment=comment)
+        assert "confirmDocumented" in refused.value.message
+
+
 @pytest.mark.parametrize(
-    ("outcome", "comment", "deviation", "error"),
+    ("outcome", "kind", "comment", "deviation", "error"),
     [
-        (AckOutcome.OTHER, None, False, InvalidAcknowledgement),
-        (AckOutcome.OTHER, "   ", False, InvalidAcknowledgement),
-        (AckOutcome.DEVIATION_REPORTED, None, False, InvalidAcknowledgement),
-        (AckOutcome.STAFF_REMINDED, "x" * 2001, False, InvalidAcknowledgement),
+        (AckOutcome.OTHER, AlarmKind.MISSED, None, False, InvalidAcknowledgement),
+        (AckOutcome.OTHER, AlarmKind.DEVIATING, "   ", False, InvalidAcknowledgement),
+        (AckOutcome.DEVIATION_REPORTED, AlarmKind.MISSED, None, False, InvalidAcknowledgement),
+        (AckOutcome.STAFF_REMINDED, AlarmKind.DEVIATING, "x" * 2001, False, InvalidAcknowledgement),
     ],
 )
-def test_acknowledgement_rules(outcome, comment, deviation, error):
+def test_acknowledgement_rules(outcome, kind, comment, deviation, error):
     with pytest.raises(error):
-        validate_acknowledgement(
-            outcome=outcome, comment=comment, state=AlarmState.OPEN, has_deviation_report=deviation
-        )
+        _acknowledge(outcome, kind, comment=comment, deviation=deviation)
 
 
 def test_acknowledgement_accepted_and_only_when_open():
-    assert (
-        validate_acknowledgement(
-            outcome=AckOutcome.OTHER,
-            comment=" called ",
-            state=AlarmState.OPEN,
-            has_deviation_report=False,
-        )
-        == "called"
-    )
-    assert (
-        validate_acknowledgement(
-            outcome=AckOutcome.DEVIATION_REPORTED,
-            comment=None,
-            state=AlarmState.OPEN,
-            has_deviation_report=True,
-        )
-        is None
-    )
-    with pytest.raises(AlarmNotOpen):
-        validate_acknowledgement(
-            outcome=AckOutcome.STAFF_REMINDED,
-            comment=None,
-            state=AlarmState.ACKNOWLEDGED,
-            has_deviation_report=False,
-        )
+    assert _acknowledge(AckOutcome.OTHER, AlarmKind.MISSED, comment=" called ") == "called"
+    assert _acknowledge(AckOutcome.DEVIATION_REPORTED, AlarmKind.MISSED, deviation=True) is None
+    # Taken first is said first, whatever the outcome would have met.
+    for outcome in AckOutcome:
+        with pytest.raises(AlarmNotOpen):
+            _acknowledge(outcome, AlarmKind.MISSED, state=AlarmState.ACKNOWLEDGED)
 
 
 def test_overdue_after_the_limit_and_only_while_open():

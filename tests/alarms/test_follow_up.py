@@ -42,10 +42,10 @@ async def test_acknowledgement_rules_and_who_may_acknowledge(service, unit, toke
             ACKNOWLEDGE, {"input": {"alarmId": alarm_id, "outcome": outcome, "comment": comment}}
         )
 
-    await expect_error(ack(anonymous, "STAFF_REMINDED"), "UNAUTHENTICATED")
-    await expect_error(ack(staff, "STAFF_REMINDED"), "FORBIDDEN")
-    await expect_error(ack(stranger, "STAFF_REMINDED"), "NOT_FOUND")
-    await expect_error(ack(admin, "STAFF_REMINDED", alarm_id="no-such-alarm"), "NOT_FOUND")
+    await expect_error(ack(anonymous, "PERFORMED_NOT_SIGNED"), "UNAUTHENTICATED")
+    await expect_error(ack(staff, "PERFORMED_NOT_SIGNED"), "FORBIDDEN")
+    await expect_error(ack(stranger, "PERFORMED_NOT_SIGNED"), "NOT_FOUND")
+    await expect_error(ack(admin, "PERFORMED_NOT_SIGNED", alarm_id="no-such-alarm"), "NOT_FOUND")
     error = await expect_error(ack(admin, "OTHER"), "BAD_USER_INPUT")
     assert "comment" in error.errors[0]["message"]
     error = await expect_error(ack(admin, "DEVIATION_REPORTED"), "BAD_USER_INPUT")
@@ -61,9 +61,53 @@ async def test_acknowledgement_rules_and_who_may_acknowledge(service, unit, toke
     assert done["outcome"] == "OTHER"
     assert done["comment"] == "Called the staff member; it was done."
     assert done["acknowledgedBy"] == {"id": admin_id}
-    await expect_error(ack(admin, "STAFF_REMINDED"), "CONFLICT")
+    await expect_error(ack(admin, "PERFORMED_NOT_SIGNED"), "CONFLICT")
     (event,) = await outbox(service, AlarmAcknowledged.TYPE, alarm_id=alarm.alarm_id)
     assert (event["outcome"], event["acknowledged_by"]) == ("OTHER", admin_id)
+
+
+async def test_an_outcome_that_does_not_fit_the_alarm_is_refused_naming_the_rule(service, unit):
+    missed = await missed_alarm(service, unit)
+    now = service.clock.now()
+    occurrence = unit.scheduled(now + timedelta(minutes=1))
+    signed = unit.signed(
+        occurrence, performed_at=now + timedelta(minutes=2), timing="ON_TIME", status="NOT_HOME"
+    )
+    await service.publish(occurrence, signed)
+    (deviating,) = await service.wait_for_alarms(occurrence.occurrence_id, 1)
+    admin = service.client(unit.token(Role.SOL_ADMIN))
+
+    def ack(alarm_id, outcome, comment=None):
+        return admin(
+            ACKNOWLEDGE, {"input": {"alarmId": alarm_id, "outcome": outcome, "comment": comment}}
+        )
+
+    error = await expect_error(ack(missed.alarm_id, "STAFF_REMINDED"), "BAD_USER_INPUT")
+    assert error.errors[0]["message"] == (
+        "outcome STAFF_REMINDED fits DEVIATING alarms only, not MISSED"
+    )
+    error = await expect_error(ack(deviating.alarm_id, "PERFORMED_NOT_SIGNED"), "BAD_USER_INPUT")
+    assert "fits MISSED and OUTSIDE_WINDOW alarms only" in error.errors[0]["message"]
+    error = await expect_error(ack(deviating.alarm_id, "DOCUMENTATION_VERIFIED"), "BAD_USER_INPUT")
+    assert "confirmDocumented" in error.errors[0]["message"]
+    assert await outbox(service, AlarmAcknowledged.TYPE, alarm_id=deviating.alarm_id) == []
+
+    await service.publish(unit.documented(signed, service.clock.now()))
+
+    async def confirmed():
+        data = await admin(
+            "query($id: ID!) { alarm(id: $id) { documentationConfirmed } }",
+            {"id": deviating.alarm_id},
+        )
+        return data["alarm"]["documentationConfirmed"] or None
+
+    from tests.support.waiting import eventually
+
+    await eventually(confirmed)
+    done = (await ack(deviating.alarm_id, "DOCUMENTATION_VERIFIED"))["acknowledgeAlarm"]
+    assert (done["state"], done["outcome"]) == ("ACKNOWLEDGED", "DOCUMENTATION_VERIFIED")
+    done = (await ack(missed.alarm_id, "PERFORMED_NOT_SIGNED"))["acknowledgeAlarm"]
+    assert done["state"] == "ACKNOWLEDGED"
 
 
 async def test_unknown_outcome_is_bad_user_input(service, unit):

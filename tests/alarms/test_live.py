@@ -67,7 +67,7 @@ async def test_alarm_raised_by_the_rules_arrives_within_a_second_and_its_acknowl
         admin_id = "admin-" + unit.unit_id
         await service.client(unit.token(Role.SOL_ADMIN, user_id=admin_id))(
             ACKNOWLEDGE,
-            {"input": {"alarmId": event["alarm"]["id"], "outcome": "STAFF_REMINDED"}},
+            {"input": {"alarmId": event["alarm"]["id"], "outcome": "PERFORMED_NOT_SIGNED"}},
         )
         acked = (await asyncio.wait_for(next_payload(socket), timeout=2))["data"]["alarmEvents"]
         assert acked["type"] == "ACKNOWLEDGED"

@@ -89,7 +89,7 @@ async def test_overview_counts_open_alarms_by_kind_and_the_last_acknowledgement(
     assert before["acknowledged"] == 0
     await admin(
         ACKNOWLEDGE,
-        {"input": {"alarmId": deviating[0], "outcome": "DOCUMENTATION_VERIFIED"}},
+        {"input": {"alarmId": deviating[0], "outcome": "STAFF_REMINDED"}},
     )
     after = (await admin(overview_query, {"u": unit.unit_id}))["alarmOverview"]
     assert after["open"]["total"] == 2
@@ -155,7 +155,7 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(ser
     await service.wait_until_known(a4.occurrence_id, lambda row: row.cancelled)
     admin = service.client(unit.token(Role.SOL_ADMIN))
 
-    async def ack(occurrence, kind, outcome="DOCUMENTATION_VERIFIED"):
+    async def ack(occurrence, kind, outcome="PERFORMED_NOT_SIGNED"):
         (alarm,) = [x for x in await service.alarms(occurrence.occurrence_id) if x.kind == kind]
         await admin(ACKNOWLEDGE, {"input": {"alarmId": alarm.alarm_id, "outcome": outcome}})
 
@@ -178,7 +178,7 @@ async def test_compliance_report_matches_a_hand_computed_fixture_and_the_csv(ser
     advance_to(clock, base + timedelta(minutes=60))  # B2's window ends unsigned
     await service.wait_for_alarms(b2.occurrence_id, 1)
     advance_to(clock, base + timedelta(minutes=90))
-    await ack(a2, "DEVIATING")  # after 1 h
+    await ack(a2, "DEVIATING", "STAFF_REMINDED")  # after 1 h
     advance_to(clock, base + timedelta(hours=3, minutes=30))
     await ack(b1, "OUTSIDE_WINDOW")  # after 3 h
     # Day 2: B3 signed early as declined (two alarms); A3 missed; A4 was cancelled.

@@ -36,6 +36,7 @@ from services.alarms.domain.errors import (
     NotPermitted,
 )
 from services.alarms.domain.follow_up import (
+    OUTCOME_FITS,
     is_overdue,
     ivo_report_deadline,
     validate_acknowledgement,
@@ -71,6 +72,7 @@ __all__ = [
     "MAX_COMMENT_LENGTH",
     "MAX_DESCRIPTION_LENGTH",
     "MAX_REPORT_DAYS",
+    "OUTCOME_FITS",
     "AckOutcome",
     "AlarmError",
     "AlarmFacts",

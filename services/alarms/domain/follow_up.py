@@ -15,17 +15,46 @@ from services.alarms.domain.model import (
     MAX_DESCRIPTION_LENGTH,
     MAX_REPORT_DAYS,
     AckOutcome,
+    AlarmKind,
     AlarmState,
 )
 
+# Which alarms each outcome fits (the routine); DEVIATION_REPORTED and OTHER fit every kind.
+OUTCOME_FITS: dict[AckOutcome, frozenset[AlarmKind]] = {
+    # Done but not signed in its window: the reason is verified.
+    AckOutcome.PERFORMED_NOT_SIGNED: frozenset({AlarmKind.MISSED, AlarmKind.OUTSIDE_WINDOW}),
+    # A deviating signature's documentation in the case system: checked, or missing (reminded).
+    AckOutcome.DOCUMENTATION_VERIFIED: frozenset({AlarmKind.DEVIATING}),
+    AckOutcome.STAFF_REMINDED: frozenset({AlarmKind.DEVIATING}),
+    AckOutcome.DEVIATION_REPORTED: frozenset(AlarmKind),
+    AckOutcome.OTHER: frozenset(AlarmKind),
+}
+
 
 def validate_acknowledgement(
-    *, outcome: AckOutcome, comment: str | None, state: AlarmState, has_deviation_report: bool
+    *,
+    outcome: AckOutcome,
+    comment: str | None,
+    state: AlarmState,
+    kind: AlarmKind,
+    has_deviation_report: bool,
+    documentation_confirmed: bool = False,
 ) -> str | None:
-    """Check an acknowledgement against the routine; returns the cleaned comment."""
+    """Check an acknowledgement against the routine; returns the cleaned comment.
+
+    An alarm somebody already acknowledged is refused as such first: whether this outcome
+    would have fitted no longer matters.
+    """
+    if state is not AlarmState.OPEN:
+        raise AlarmNotOpen("the alarm is already acknowledged")
     cleaned = (comment or "").strip() or None
     if cleaned is not None and len(cleaned) > MAX_COMMENT_LENGTH:
         raise InvalidAcknowledgement(f"the comment may be at most {MAX_COMMENT_LENGTH} characters")
+    if kind not in OUTCOME_FITS[outcome]:
+        fits = " and ".join(k.value for k in AlarmKind if k in OUTCOME_FITS[outcome])
+        raise InvalidAcknowledgement(
+            f"outcome {outcome.value} fits {fits} alarms only, not {kind.value}"
+        )
     if outcome is AckOutcome.OTHER and cleaned is None:
         raise InvalidAcknowledgement("outcome OTHER needs a comment saying what was done")
     if outcome is AckOutcome.DEVIATION_REPORTED and not has_deviation_report:
@@ -33,8 +62,11 @@ def validate_acknowledgement(
             "outcome DEVIATION_REPORTED needs a linked deviation report: "
             "write one with reportDeviation first"
         )
-    if state is not AlarmState.OPEN:
-        raise AlarmNotOpen("the alarm is already acknowledged")
+    if outcome is AckOutcome.DOCUMENTATION_VERIFIED and not documentation_confirmed and not cleaned:
+        raise InvalidAcknowledgement(
+            "outcome DOCUMENTATION_VERIFIED needs the documentation confirmed with "
+            "confirmDocumented, or a comment saying how it was checked in the case system"
+        )
     return cleaned
 
 

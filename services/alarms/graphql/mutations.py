@@ -17,9 +17,19 @@ __all__ = ["Mutation"]
 @strawberry.input
 class AcknowledgeAlarmInput:
     alarm_id: strawberry.ID
-    outcome: AckOutcome
+    outcome: AckOutcome = strawberry.field(
+        description=(
+            "PERFORMED_NOT_SIGNED for MISSED and OUTSIDE_WINDOW; DOCUMENTATION_VERIFIED and "
+            "STAFF_REMINDED for DEVIATING; DEVIATION_REPORTED (report written first) and OTHER "
+            "for any kind. Another combination is BAD_USER_INPUT."
+        )
+    )
     comment: str | None = strawberry.field(
-        default=None, description="Required for OTHER; at most 2000 characters."
+        default=None,
+        description=(
+            "Required for OTHER, and for DOCUMENTATION_VERIFIED while the documentation is not "
+            "confirmed (say how it was checked); at most 2000 characters."
+        ),
     )
 
 
