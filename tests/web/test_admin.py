@@ -10,7 +10,7 @@ from playwright.async_api import Page, expect
 from tests.e2e.routine import Person
 from tests.e2e.stack import Stack
 from tests.support.waiting import eventually
-from tests.web.admin import go_to, open_admin
+from tests.web.admin import go_to, open_admin, page_ready
 from tests.web.browser import hand_over_session, no_axe_violations, screenshot
 from tests.web.ward import fresh_ward, name_of, sign_as
 
@@ -168,3 +168,42 @@ async def test_kvittering_shows_the_rules_first_and_who_acknowledged_first(
 async def _one(alarms):
     found = await alarms
     return found[0] if len(found) == 1 else None
+
+
+_OVERFLOW = "() => document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
+_WIDE = """() => [...document.querySelectorAll('body *')]
+  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+  .map((e) => e.tagName + '.' + e.className + '#' + e.id).slice(0, 8)"""
+
+
+async def test_on_a_tablet_the_menu_folds_and_no_page_is_wider_than_the_screen(
+    stack: Stack, admin: Person, office: Page
+) -> None:
+    ward = await fresh_ward(stack, admin, "Platta")
+    await ward.tenant("Dagny Ås")
+    await ward.intervention("Dagny Ås", "Tillsyn")
+    occurrence = (await ward.todays_occurrences(1))[0]
+    await sign_as(ward.staff, occurrence["id"], "DECLINED")
+    await office.set_viewport_size({"width": 820, "height": 1180})
+    await open_admin(office, ward.manager)
+    tenant_id = ward.tenants["Dagny Ås"]
+    for path in (
+        "/admin/",
+        "/admin/larm",
+        "/admin/avvikelser",
+        "/admin/hyresgaster",
+        f"/admin/hyresgaster/{tenant_id}",
+        "/admin/rapport",
+        "/admin/behorigheter",
+        "/admin/logg",
+    ):
+        await office.goto(path)
+        await page_ready(office)
+        wide = await office.evaluate(_WIDE)
+        assert await office.evaluate(_OVERFLOW) <= 0, f"{path} is wider than a tablet: {wide}"
+    menu_box = await office.get_by_role("navigation", name="Huvudmeny").bounding_box()
+    main_box = await office.locator("main").bounding_box()
+    assert menu_box is not None
+    assert main_box is not None
+    assert menu_box["y"] + menu_box["height"] <= main_box["y"] + 1, "the menu is not above"
+    await screenshot(office, "tablet-overview", app="admin")

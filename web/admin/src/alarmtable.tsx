@@ -6,6 +6,7 @@ import { dayAndClock, shortDay, windowText } from '@shared/time';
 import { Link } from './navigation';
 import { pathOf } from './routes';
 import { adminTexts } from './texts';
+import { Scrolling } from './widgets';
 
 const t = adminTexts.alarms;
 
@@ -33,6 +34,7 @@ export function happened(alarm: AlarmFieldsFragment, timeZone: string): string[]
 
 export function AlarmTable({ alarms, timeZone, caption }: { alarms: AlarmFieldsFragment[]; timeZone: string; caption: string }) {
   return (
+    <Scrolling label={caption}>
     <table className="table alarms-table">
       <caption className="visually-hidden">{caption}</caption>
       <thead>
@@ -75,6 +77,7 @@ export function AlarmTable({ alarms, timeZone, caption }: { alarms: AlarmFieldsF
         ))}
       </tbody>
     </table>
+    </Scrolling>
   );
 }
 
