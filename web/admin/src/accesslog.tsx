@@ -53,7 +53,9 @@ function UnitLog({ unitId, timeZone }: { unitId: string; timeZone: string }) {
   const today = localDate(new Date(), timeZone);
   const tenants = useRead(TenantNames, { unitId }, !access.unitRoles.has('UNIT_MANAGER'));
   const names = new Map((tenants.data?.tenants ?? []).map((x) => [x.id, x.name]));
-  const users = useRead(UnitUsers, { unitId });
+  // A system administrator's search covers every unit (accessLog has no unit filter); a
+  // manager's covers the units they manage.
+  const users = useRead(UnitUsers, { unitId: access.systemAdmin ? null : unitId });
   const [tenantId, setTenantId] = useState('');
   const [userId, setUserId] = useState('');
   const [period, setPeriod] = useState<Period>({ from: addDays(today, -7), to: today });
@@ -68,7 +70,7 @@ function UnitLog({ unitId, timeZone }: { unitId: string; timeZone: string }) {
   const tenantText = (id: string) => names.get(id) ?? id;
   return (
     <>
-      <Panel title={t.search} id="search-heading" wide>
+      <Panel title={access.systemAdmin ? t.searchAll : t.search} id="search-heading" wide>
         <form
           className="filters"
           noValidate

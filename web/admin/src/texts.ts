@@ -362,6 +362,7 @@ export const adminTexts = {
   accessLog: {
     intro: 'Vem har läst eller ändrat uppgifter om vilken hyresgäst, och när. Stickprov tas regelbundet och granskas.',
     search: 'Sök i loggen',
+    searchAll: 'Sök i loggen, alla enheter',
     tenant: 'Hyresgäst',
     tenantId: 'Hyresgästens id',
     anyTenant: 'Alla hyresgäster',
