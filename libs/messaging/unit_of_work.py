@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -73,8 +74,10 @@ class UnitOfWork:
             await session.close()
             self._session = None
 
-    async def emit(self, event: DomainEvent) -> CloudEvent:
-        cloud_event, row = self._outbox_row(event, now=self.clock.now())
+    async def emit(self, event: DomainEvent, *, event_id: str | None = None) -> CloudEvent:
+        """``event_id`` makes the id deterministic: an event announcing a period that two
+        replicas might both decide is due then has one id, which consumers' inboxes dedupe."""
+        cloud_event, row = self._outbox_row(event, now=self.clock.now(), event_id=event_id)
         self._pending.append(row)
         return cloud_event
 
@@ -106,7 +109,7 @@ class UnitOfWork:
                 await self.session.execute(outbox.insert(), rows[offset : offset + _BATCH])
 
     def _outbox_row(
-        self, event: DomainEvent, *, now: datetime
+        self, event: DomainEvent, *, now: datetime, event_id: str | None = None
     ) -> tuple[CloudEvent, dict[str, Any]]:
         cloud_event = CloudEvent(
             type=event.TYPE,
@@ -116,6 +119,8 @@ class UnitOfWork:
             data=encode_data(event),
             correlation_id=correlation_id.get(),
         )
+        if event_id is not None:
+            cloud_event = dataclasses.replace(cloud_event, id=event_id)
         row = {
             "event_id": cloud_event.id,
             "topic": event.TOPIC,

@@ -36,7 +36,7 @@ DEFINITION = ServiceDefinition(
     metadata=Base.metadata,
     tables=INFRASTRUCTURE,
     migrations_dir=Path(__file__).parent / "migrations",
-    publishes=[events.TOPIC, identity_events.ACCESS_TOPIC],
+    publishes=[events.TOPIC, events.REMINDERS_TOPIC, identity_events.ACCESS_TOPIC],
     consumes=[identity_events.TOPIC, interventions_events.TOPIC, signing_events.TOPIC],
     revoking_event_types=identity_events.REVOKING_EVENT_TYPES,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -34,6 +35,20 @@ class AlarmsSettings(ServiceSettings):
     # one access per this period, not one per pushed event.
     live_access_log_seconds: int = Field(default=60, ge=0, le=3600)
     default_timezone: str = "Europe/Stockholm"
+    # E-mail reminders, in each unit's local time (identity sends them; see reminders.py).
+    # The escalation digest goes out at most once a local day, from this hour on.
+    digest_hour: int = Field(default=7, ge=0, le=23)
+    # The weekly kvittering reminder: ISO weekday (1 = Monday) and hour.
+    reminder_weekday: int = Field(default=1, ge=1, le=7)
+    reminder_hour: int = Field(default=8, ge=0, le=23)
+    # Deviations waiting for assessment are reminded of on these weekdays, at reminder_hour.
+    assessment_reminder_weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5, 6, 7]
+    )
+    # A Lex Sarah case is reminded of this many days before its IVO date, at reminder_hour.
+    ivo_reminder_days_before: int = Field(default=3, ge=0, le=90)
+    # How often the sweeper looks for reminders that have become due.
+    reminder_check_seconds: float = Field(default=60, ge=0, le=3600)
 
     @property
     def grace(self) -> timedelta:

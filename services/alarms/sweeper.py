@@ -3,7 +3,9 @@
 It polls every ``sweep_interval_seconds`` (the due rows are found through a partial index,
 so an idle sweep costs one index probe) and works through the backlog in batches, which
 is also how windows that ended while the service was down are caught up on start. Replicas
-may all run it: rows are claimed with ``FOR UPDATE SKIP LOCKED``.
+may all run it: rows are claimed with ``FOR UPDATE SKIP LOCKED``. Every
+``reminder_check_seconds`` it also announces the reminder e-mails that have become due
+(reminders.py).
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from libs.messaging.unit_of_work import UnitOfWorkFactory
 from libs.observability import get_logger
 from services.alarms.evaluation import escalate_overdue, sweep_due
+from services.alarms.reminders import announce_due_reminders
 from services.alarms.settings import AlarmsSettings
 
 __all__ = ["Sweeper"]
@@ -35,6 +39,7 @@ class Sweeper:
         self._before_first_sweep = before_first_sweep
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._reminders_checked: datetime | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -50,6 +55,13 @@ class Sweeper:
                 handled += count
                 if count < self._settings.sweep_batch_size:
                     break
+        async with self._units_of_work() as uow:
+            now = uow.clock.now()
+            every = timedelta(seconds=self._settings.reminder_check_seconds)
+            if self._reminders_checked is None or now - self._reminders_checked >= every:
+                handled += await announce_due_reminders(uow, settings=self._settings)
+                await uow.commit()
+                self._reminders_checked = now
         return handled
 
     async def _run(self) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "Base",
     "DeviationRow",
     "OccurrenceRow",
+    "ReminderRow",
     "SignatureRow",
     "UnitRow",
 ]
@@ -150,6 +151,8 @@ class AlarmRow(Base):
             "raised_at",
             **_where("state = 'OPEN' AND escalated_at IS NULL"),
         ),
+        # The open alarms per unit, which the reminders count.
+        Index("ix_alarms_open_unit", "unit_id", "raised_at", **_where("state = 'OPEN'")),
     )
 
 
@@ -174,3 +177,16 @@ class DeviationRow(Base):
     assessed_by: Mapped[str | None] = mapped_column(Id)
     assessed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     report_to_ivo_by: Mapped[date | None] = mapped_column(Date)
+
+
+class ReminderRow(Base):
+    """A reminder announced for e-mail: once per kind, unit and period (a local date, an ISO
+    week, a deviation). The key is what keeps a restart or a second replica from announcing
+    it again; it is written in the transaction that puts the event in the outbox."""
+
+    __tablename__ = "reminders"
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    period: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64))
+    emitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
