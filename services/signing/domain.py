@@ -22,6 +22,7 @@ from enum import StrEnum
 from libs.auth.principal import Principal, Role
 
 __all__ = [
+    "MAX_CASE_REFERENCE",
     "MAX_IDEMPOTENCY_KEY",
     "MAX_NOTE",
     "MAX_REASON",
@@ -43,8 +44,10 @@ __all__ = [
     "SigningStatus",
     "Timing",
     "check_annul_permission",
+    "check_document_permission",
     "check_idempotency_key",
     "check_performed_at",
+    "clean_case_reference",
     "clean_note",
     "clean_reason",
     "is_retrospective",
@@ -58,6 +61,7 @@ __all__ = [
 MAX_NOTE = 4000
 MAX_REASON = 1000
 MAX_IDEMPOTENCY_KEY = 100
+MAX_CASE_REFERENCE = 100
 
 # DESIGN §5: who may sign, annul their own and confirm documentation in a unit.
 SIGNING_ROLES = (Role.CARE_STAFF, Role.SOL_ADMIN, Role.UNIT_MANAGER)
@@ -139,6 +143,7 @@ class Signature:
     idempotency_key: str
     documented_at: datetime | None = None
     documented_by: str | None = None
+    case_reference: str | None = None
     annulled_at: datetime | None = None
     annulled_by: str | None = None
     annul_reason: str | None = None
@@ -299,6 +304,27 @@ def check_annul_permission(
             f"the signer may annul within {_hours(policy.annul_limit)} of signing; "
             "ask a SoL administrator"
         )
+
+
+def check_document_permission(*, principal: Principal, unit_id: str, signed_by: str) -> None:
+    """The signer, who documented it, or a SoL administrator or manager of the unit, who
+    checked it was documented; a colleague cannot vouch for someone else's entry."""
+    if principal.user_id == signed_by:
+        return
+    if principal.has_role(unit_id, Role.SOL_ADMIN, Role.UNIT_MANAGER):
+        return
+    raise NotAllowed(
+        "only the signer, or a SoL administrator or unit manager of the unit, may confirm "
+        "that a deviating signature is documented"
+    )
+
+
+def clean_case_reference(reference: str | None) -> str | None:
+    """The case system's reference to the entry (an id or a short title); blank counts as none."""
+    text = (reference or "").strip()
+    if len(text) > MAX_CASE_REFERENCE:
+        raise InvalidSigning(f"caseReference is longer than {MAX_CASE_REFERENCE} characters")
+    return text or None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -168,6 +168,9 @@ class Signature:
     )
     documented_at: datetime | None
     documented_by: User | None
+    case_reference: str | None = strawberry.field(
+        description="The case-system entry the deviation is documented in, if given."
+    )
     annulled: bool
     annulled_at: datetime | None
     annulled_by: User | None
@@ -202,6 +205,7 @@ class Signature:
             timing=signature.timing,
             documented_at=signature.documented_at,
             documented_by=_user(signature.documented_by),
+            case_reference=signature.case_reference,
             annulled=signature.annulled,
             annulled_at=signature.annulled_at,
             annulled_by=_user(signature.annulled_by),
@@ -390,14 +394,30 @@ class Mutation:
             )
         return Signature.from_domain(signature)
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description=(
+            "Snarast dokumenteras: the deviation is documented in the case system. By the "
+            "signer, or a SOL_ADMIN or UNIT_MANAGER of the unit; the first confirmation stands."
+        )
+    )
     async def confirm_documented(
-        self, info: Info[Any, Any], signature_id: strawberry.ID
+        self,
+        info: Info[Any, Any],
+        signature_id: strawberry.ID,
+        case_reference: Annotated[
+            str | None,
+            strawberry.argument(
+                description=f"The case-system entry, ≤ {domain.MAX_CASE_REFERENCE} characters."
+            ),
+        ] = None,
     ) -> Signature:
         context = _context(info)
         with _translated():
             signature = await handlers.confirm_documented(
-                str(signature_id), principal=await context.principal(), signing=context.signing
+                str(signature_id),
+                case_reference=case_reference,
+                principal=await context.principal(),
+                signing=context.signing,
             )
         return Signature.from_domain(signature)
 

@@ -38,8 +38,10 @@ from services.signing.domain import (
     SigningPolicy,
     SigningStatus,
     check_annul_permission,
+    check_document_permission,
     check_idempotency_key,
     check_performed_at,
+    clean_case_reference,
     clean_note,
     clean_reason,
     is_retrospective,
@@ -362,10 +364,18 @@ async def annul(
 
 
 async def confirm_documented(
-    signature_id: str, *, principal: Principal, signing: Signing
+    signature_id: str,
+    *,
+    case_reference: str | None = None,
+    principal: Principal,
+    signing: Signing,
 ) -> Signature:
     async with signing.units_of_work() as uow:
         signature = await load_visible(uow, signature_id, principal)
+        check_document_permission(
+            principal=principal, unit_id=signature.unit_id, signed_by=signature.signed_by
+        )
+        reference = clean_case_reference(case_reference)
         if signature.documented_at is not None:
             return signature  # confirming twice is harmless: the first confirmation stands
         if not signature.status.deviating:
@@ -374,7 +384,11 @@ async def confirm_documented(
             raise AlreadyAnnulled("the signature is annulled")
         now = signing.clock.now()
         if not await repository.mark_documented(
-            uow.session, signature_id=signature_id, by=principal.user_id, at=now
+            uow.session,
+            signature_id=signature_id,
+            by=principal.user_id,
+            at=now,
+            case_reference=reference,
         ):
             await uow.session.rollback()  # someone confirmed it a moment ago: theirs stands
             return await load_visible(uow, signature_id, principal)
@@ -394,7 +408,9 @@ async def confirm_documented(
             action="signature.document",
         )
         await uow.commit()
-    return replace(signature, documented_at=now, documented_by=principal.user_id)
+    return replace(
+        signature, documented_at=now, documented_by=principal.user_id, case_reference=reference
+    )
 
 
 async def load_visible(uow: UnitOfWork, signature_id: str, principal: Principal) -> Signature:

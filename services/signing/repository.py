@@ -140,12 +140,17 @@ async def mark_annulled(
 
 
 async def mark_documented(
-    session: AsyncSession, *, signature_id: str, by: str, at: datetime
+    session: AsyncSession,
+    *,
+    signature_id: str,
+    by: str,
+    at: datetime,
+    case_reference: str | None,
 ) -> bool:
     result = await session.execute(
         update(signatures)
         .where(signatures.c.signature_id == signature_id, signatures.c.documented_at.is_(None))
-        .values(documented_at=at, documented_by=by)
+        .values(documented_at=at, documented_by=by, case_reference=case_reference)
     )
     return _changed(result)
 

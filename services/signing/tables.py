@@ -77,6 +77,7 @@ signatures = Table(
     Column("idempotency_key", String(100), nullable=False),
     Column("documented_at", UtcDateTime()),
     Column("documented_by", String(ID)),
+    Column("case_reference", String(100)),
     Column("annulled_at", UtcDateTime()),
     Column("annulled_by", String(ID)),
     Column("annul_reason", Text),

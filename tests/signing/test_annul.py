@@ -121,16 +121,16 @@ async def test_documentation_is_confirmed_once_for_deviating_signatures_only(sig
         signing, staff, unit, status="NOT_DONE", note="Orkade inte"
     )
     _, done = await signed_occurrence(signing, staff, unit)
-    colleague_id = new_id("colleague")
-    colleague = signing.client(colleague_id, {unit: [Role.CARE_STAFF]})
+    admin_id = new_id("admin")
+    admin = signing.client(admin_id, {unit: [Role.SOL_ADMIN]})
     signing.clock.advance(timedelta(hours=2))
 
-    confirmed = (await colleague(CONFIRM, {"id": deviating["id"]}))["confirmDocumented"]
+    confirmed = (await admin(CONFIRM, {"id": deviating["id"]}))["confirmDocumented"]
     signing.clock.advance(timedelta(hours=1))
     again = (await staff(CONFIRM, {"id": deviating["id"]}))["confirmDocumented"]
 
     assert confirmed["documentedAt"] == (signing.clock.now() - timedelta(hours=1)).isoformat()
-    assert confirmed["documentedBy"] == {"id": colleague_id}
+    assert confirmed["documentedBy"] == {"id": admin_id}
     assert again == confirmed
     assert (
         await signing.outbox_count(type_=DeviationDocumented.TYPE, subject=occurrence.occurrence_id)
@@ -139,6 +139,67 @@ async def test_documentation_is_confirmed_once_for_deviating_signatures_only(sig
     with pytest.raises(GraphQLError) as refused:
         await staff(CONFIRM, {"id": done["id"]})
     assert refused.value.code == "CONFLICT"
+
+
+CONFIRM_WITH_REFERENCE = """
+mutation Confirm($id: ID!, $ref: String) {
+  confirmDocumented(signatureId: $id, caseReference: $ref) { id documentedBy { id } caseReference }
+}"""
+
+
+@pytest.mark.parametrize("role", [Role.SOL_ADMIN, Role.UNIT_MANAGER])
+async def test_a_sol_admin_or_manager_of_the_unit_may_confirm_for_the_signer(
+    signing, staff, unit, role
+):
+    _, deviating = await signed_occurrence(signing, staff, unit, status="NOT_HOME", note="Borta")
+    checker_id = new_id("checker")
+    checker = signing.client(checker_id, {unit: [role]})
+
+    confirmed = (
+        await checker(CONFIRM_WITH_REFERENCE, {"id": deviating["id"], "ref": " DS-2026/41 "})
+    )["confirmDocumented"]
+
+    assert confirmed["documentedBy"] == {"id": checker_id}
+    assert confirmed["caseReference"] == "DS-2026/41"
+
+
+async def test_a_colleague_may_not_confirm_someone_elses_signature_and_nothing_changes(
+    signing, staff, unit
+):
+    occurrence, deviating = await signed_occurrence(
+        signing, staff, unit, status="DECLINED", note="Nej tack"
+    )
+    colleague = signing.client(new_id("colleague"), {unit: [Role.CARE_STAFF]})
+    outsider = signing.client(new_id("outsider"), {new_id("unit"): [Role.SOL_ADMIN]})
+
+    with pytest.raises(GraphQLError) as refused:
+        await colleague(CONFIRM, {"id": deviating["id"]})
+    assert refused.value.code == "FORBIDDEN"
+    assert "only the signer" in refused.value.errors[0]["message"]
+    with pytest.raises(GraphQLError) as hidden:
+        await outsider(CONFIRM, {"id": deviating["id"]})
+    assert hidden.value.code == "NOT_FOUND"
+    (row,) = await signing.stored(signature_id=deviating["id"])
+    assert row.documented_at is None
+    assert (
+        await signing.outbox_count(type_=DeviationDocumented.TYPE, subject=occurrence.occurrence_id)
+        == 0
+    )
+
+    mine = (await staff(CONFIRM_WITH_REFERENCE, {"id": deviating["id"], "ref": None}))[
+        "confirmDocumented"
+    ]
+    assert mine["caseReference"] is None
+
+
+async def test_a_case_reference_longer_than_the_limit_is_refused(signing, staff, unit):
+    _, deviating = await signed_occurrence(signing, staff, unit, status="NOT_DONE", note="Nej")
+    with pytest.raises(GraphQLError) as refused:
+        await staff(CONFIRM_WITH_REFERENCE, {"id": deviating["id"], "ref": "x" * 101})
+    assert refused.value.code == "BAD_USER_INPUT"
+    assert "caseReference" in refused.value.errors[0]["message"]
+    (row,) = await signing.stored(signature_id=deviating["id"])
+    assert row.documented_at is None
 
 
 async def test_an_annulled_deviation_cannot_be_confirmed(signing, staff, unit):
