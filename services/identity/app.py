@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +23,14 @@ from libs.observability import get_logger
 from libs.runtime import ServiceDefinition, ServiceRuntime
 from libs.settings import load_settings
 from libs.web import create_service_app
+from services.alarms import events as alarms_events
 from services.identity import events
 from services.identity.access_log import prune_access_log, record_access, record_accesses
 from services.identity.graphql import TYPES, IdentityContext, Mutation, Query
 from services.identity.handlers import Deps
 from services.identity.keys import KeyStore
 from services.identity.mail import MailSender
+from services.identity.notifications import notification_handlers
 from services.identity.passwords import PasswordHasher
 from services.identity.settings import IdentitySettings
 from services.identity.tables import INFRASTRUCTURE, Base
@@ -42,7 +45,9 @@ DEFINITION = ServiceDefinition(
     tables=INFRASTRUCTURE,
     migrations_dir=Path(__file__).parent / "migrations",
     publishes=[events.TOPIC, events.ACCESS_TOPIC],
-    consumes=[events.ACCESS_TOPIC],
+    # alarms.reminders: the reminder e-mails alarms announces (notifications.py); the
+    # handlers need the settings, so `build_identity` adds them.
+    consumes=[events.ACCESS_TOPIC, alarms_events.REMINDERS_TOPIC],
     handlers={
         events.RecordsAccessed.TYPE: BatchHandler(record_accesses),
         events.RecordAccessed.TYPE: record_access,
@@ -91,8 +96,12 @@ def build_identity(
     publisher: Publisher | None = None,
 ) -> Identity:
     deferred_keys = _DeferredKeySource()
+    definition = dataclasses.replace(
+        DEFINITION,
+        handlers={**DEFINITION.handlers, **notification_handlers(public_url=settings.public_url)},
+    )
     runtime = ServiceRuntime(
-        definition=DEFINITION,
+        definition=definition,
         settings=settings,
         clock=clock,
         publisher=publisher,

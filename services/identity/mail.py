@@ -101,10 +101,12 @@ def role_revoked_mail(*, recipient: str, name: str, role: str, unit_name: str) -
     )
 
 
-async def queue_mail(session: AsyncSession, mail: Mail, *, now: datetime) -> None:
+async def queue_mail(session: AsyncSession, mail: Mail, *, now: datetime) -> str:
+    """Queue ``mail`` in the session's transaction; returns the mail's id."""
+    mail_id = str(uuid.uuid4())
     session.add(
         MailRow(
-            id=str(uuid.uuid4()),
+            id=mail_id,
             recipient=mail.recipient,
             subject=mail.subject,
             body=mail.body,
@@ -113,6 +115,7 @@ async def queue_mail(session: AsyncSession, mail: Mail, *, now: datetime) -> Non
             attempts=0,
         )
     )
+    return mail_id
 
 
 class MailSender:

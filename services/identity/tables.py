@@ -24,6 +24,7 @@ __all__ = [
     "LogReviewSampleRow",
     "LoginThrottleRow",
     "MailRow",
+    "NotificationRow",
     "RefreshTokenRow",
     "RoleAssignmentRow",
     "RoleOrderRow",
@@ -197,3 +198,24 @@ class LogReviewSampleRow(Base):
     review_id: Mapped[str] = mapped_column(ForeignKey("log_reviews.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[str] = mapped_column(ID)
+
+
+class NotificationRow(Base):
+    """One reminder e-mail to one person: the notification log a unit's managers read. The
+    mail itself (and when it was sent) is the ``mail_outbox`` row; the reason is the mail's
+    own sentence, counts only."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_unit_queued", "unit_id", "queued_at"),
+        # A redelivered announcement that slipped past the inbox still mails nobody twice.
+        Index("uq_notifications_event_recipient", "event_id", "recipient_id", unique=True),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ID)
+    recipient_id: Mapped[str] = mapped_column(ID)
+    kind: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(ID)
+    mail_id: Mapped[str] = mapped_column(ID)
+    reason: Mapped[str] = mapped_column(String(500))
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from libs.auth.principal import Role as AuthRole
 from libs.graphql import errors
-from services.identity import access_log, domain
+from services.identity import access_log, domain, notifications
 from services.identity.graphql.context import IdentityInfo, caller, translated_errors
 from services.identity.graphql.types import (
     AccessLogEntry,
     LogReview,
+    Notification,
     RoleOrder,
     Unit,
     User,
@@ -162,3 +163,22 @@ class Query:
                 first=first if first is not None else 50,
             )
         return [LogReview.from_review(review) for review in reviews]
+
+    @strawberry.field(
+        description=(
+            "The reminder e-mails sent to the unit's people, newest first (at most 100): for "
+            "its unit managers and system administrators."
+        )
+    )
+    async def notifications(
+        self, info: IdentityInfo, unit_id: strawberry.ID, first: int | None = 50
+    ) -> list[Notification]:
+        principal = await caller(info)
+        with translated_errors():
+            sent = await notifications.notifications(
+                sessions=info.context.sessions,
+                principal=principal,
+                unit_id=str(unit_id),
+                first=first if first is not None else 50,
+            )
+        return [Notification.from_sent(item) for item in sent]

@@ -9,7 +9,7 @@ import strawberry
 
 from libs.auth.principal import Principal
 from libs.auth.principal import Role as AuthRole
-from services.identity import access_log, authentication, repository
+from services.identity import access_log, authentication, notifications, repository
 from services.identity.graphql.context import IdentityInfo, caller
 from services.identity.tables import (
     AccessLogRow,
@@ -267,6 +267,48 @@ class AccessLogEntry:
     @strawberry.field
     async def user(self, info: IdentityInfo) -> User | None:
         return await User.load(info, str(self.user_id))
+
+
+NotificationKind = strawberry.enum(
+    notifications.NotificationKind,
+    name="NotificationKind",
+    description=(
+        "Why a reminder e-mail went out: ESCALATION_DIGEST (alarms escalated, to the unit's "
+        "managers, at most daily), KVITTERING_REMINDER (the weekly duty, to its "
+        "SoL-administrators), ASSESSMENT_REMINDER (deviations waiting for assessment) and "
+        "IVO_REMINDER (a Lex Sarah case's IVO date approaching), both to its managers."
+    ),
+)
+
+
+@strawberry.type(description="A reminder e-mail to one person: the unit's notification log.")
+class Notification:
+    id: strawberry.ID
+    unit_id: strawberry.ID
+    kind: NotificationKind  # type: ignore[valid-type]
+    recipient_id: strawberry.Private[str]
+    queued_at: datetime
+    sent_at: datetime | None = strawberry.field(
+        description="When the mail went out; null while it is queued or being retried."
+    )
+    reason: str = strawberry.field(description="The mail's own sentence: counts only.")
+
+    @classmethod
+    def from_sent(cls, sent: notifications.SentNotification) -> Notification:
+        row = sent.row
+        return cls(
+            id=strawberry.ID(row.id),
+            unit_id=strawberry.ID(row.unit_id),
+            kind=notifications.NotificationKind(row.kind),
+            recipient_id=row.recipient_id,
+            queued_at=row.queued_at,
+            sent_at=sent.sent_at,
+            reason=row.reason,
+        )
+
+    @strawberry.field(description="Who it went to (null once the user is no longer visible).")
+    async def recipient(self, info: IdentityInfo) -> User | None:
+        return await User.load(info, self.recipient_id)
 
 
 @strawberry.type(description="A recorded review of a unit's access log (a spot check).")
