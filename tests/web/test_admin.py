@@ -139,8 +139,9 @@ async def test_kvittering_shows_the_rules_first_and_who_acknowledged_first(
     await expect(office.get_by_text("kräver att en avvikelse är skriven")).to_be_visible()
 
     # The routine's rules, said before anything is sent.
+    await expect(office.get_by_label("Utförd men inte signerad", exact=False)).to_have_count(0)
     await office.get_by_label("Annat (kommentar krävs)").check()
-    await expect(office.get_by_label("Kommentar (krävs för Annat)")).to_be_visible()
+    await expect(office.get_by_label("Kommentar (krävs)")).to_be_visible()
     await office.get_by_role("button", name="Kvittera larmet").click()
     await expect(office.get_by_text("utfallet Annat behöver en")).to_be_visible()
     await office.get_by_label("Avvikelse skriven", exact=True).check()
@@ -157,6 +158,12 @@ async def test_kvittering_shows_the_rules_first_and_who_acknowledged_first(
     )
     manager_name = await name_of(ward.manager)
     await office.get_by_label("Dokumentationen kontrollerad").check()
+    await office.get_by_role("button", name="Kvittera larmet").click()
+    # The staff did not confirm the documentation: the comment says how it was checked.
+    await expect(
+        office.get_by_text("Skriv i kommentaren hur du har kontrollerat den").first
+    ).to_be_visible()
+    await office.get_by_label("Kommentar (krävs)").fill("Kontrollerat i verksamhetssystemet.")
     await office.get_by_role("button", name="Kvittera larmet").click()
     taken = office.locator(".notice.warn", has_text="innan du hann")
     await expect(taken).to_contain_text(f"{manager_name} kvitterade larmet")

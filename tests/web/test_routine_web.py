@@ -130,6 +130,9 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     await sheet.get_by_label("Anteckning (krävs)").fill("Ingen öppnade, grannen såg henne gå ut.")
     await sheet.get_by_role("button", name="Signera Ej hemma").tap()
     await expect(row(page, "Tillsyn")).to_contain_text("Signerad: Ej hemma")
+    # Documented in the case system, and confirmed here (the routine's "snarast dokumenteras").
+    await row(page, "Tillsyn").get_by_role("button", name="Dokumenterat").tap()
+    await expect(row(page, "Tillsyn")).to_contain_text("Dokumenterad i verksamhetssystemet.")
 
     # 4. Both alarms arrive on the open overview, live.
     alarms = sol_office.locator("tr.alarm-row")
@@ -144,6 +147,11 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     # 5. Kvittering of the deviating alarm; a deviation report for the missed one, then its.
     await alarms.filter(has_text="Avvikande").get_by_role("link").click()
     await expect(sol_office.get_by_text("Ingen öppnade, grannen såg henne gå ut.")).to_be_visible()
+    await expect(
+        sol_office.get_by_text("Personalen har bekräftat att avvikelsen är dokumenterad")
+    ).to_be_visible()
+    # The outcomes that fit a deviating alarm only.
+    await expect(sol_office.get_by_label("Utförd men inte signerad", exact=False)).to_have_count(0)
     await sol_office.get_by_label("Dokumentationen kontrollerad").check()
     await sol_office.get_by_role("button", name="Kvittera larmet").click()
     await expect(sol_office.locator(".notice.ok", has_text="Kvitterat av")).to_be_visible()

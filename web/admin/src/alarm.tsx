@@ -2,7 +2,7 @@
 // deviation report (pre-filled for a missed intervention).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Notice } from '@shared/components/Notice';
-import type { AckOutcome, AlarmDetailQuery } from '@shared/gql/graphql';
+import type { AckOutcome, AlarmDetailQuery, AlarmKind } from '@shared/gql/graphql';
 import { alarmKindText } from '@shared/texts';
 import { dayAndClock, shortDay, windowText } from '@shared/time';
 import { AlarmState, happened } from './alarmtable';
@@ -18,6 +18,20 @@ const t = adminTexts.alarm;
 const MAX_COMMENT = 2000;
 const MAX_DESCRIPTION = 10_000;
 const OUTCOMES: AckOutcome[] = ['PERFORMED_NOT_SIGNED', 'DOCUMENTATION_VERIFIED', 'STAFF_REMINDED', 'DEVIATION_REPORTED', 'OTHER'];
+// The routine's outcomes for each kind of alarm, as alarms checks them.
+const FITS: Record<AckOutcome, AlarmKind[]> = {
+  PERFORMED_NOT_SIGNED: ['MISSED', 'OUTSIDE_WINDOW'],
+  DOCUMENTATION_VERIFIED: ['DEVIATING'],
+  STAFF_REMINDED: ['DEVIATING'],
+  DEVIATION_REPORTED: ['MISSED', 'OUTSIDE_WINDOW', 'DEVIATING'],
+  OTHER: ['MISSED', 'OUTSIDE_WINDOW', 'DEVIATING'],
+};
+
+/** Whether the outcome needs a comment for this alarm: OTHER always, a verified documentation
+ * the staff did not confirm themselves too (the comment says how it was checked). */
+export function needsComment(outcome: AckOutcome | '', alarm: { documentationConfirmed: boolean }): boolean {
+  return outcome === 'OTHER' || (outcome === 'DOCUMENTATION_VERIFIED' && !alarm.documentationConfirmed);
+}
 
 type Alarm = NonNullable<AlarmDetailQuery['alarm']>;
 
@@ -104,7 +118,7 @@ function Acknowledge({ alarm, onDone, onTaken }: { alarm: Alarm; onDone: () => v
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!outcome) return setProblem(t.chooseOutcome);
-    if (outcome === 'OTHER' && !comment.trim()) return setProblem(t.commentMissing);
+    if (needsComment(outcome, alarm) && !comment.trim()) return setProblem(outcome === 'OTHER' ? t.commentMissing : t.verifiedNeedsComment);
     if (comment.length > MAX_COMMENT) return setProblem(t.commentTooLong(MAX_COMMENT));
     if (outcome === 'DEVIATION_REPORTED' && !hasReport) return setProblem(t.needsReport);
     setProblem(null);
@@ -125,7 +139,7 @@ function Acknowledge({ alarm, onDone, onTaken }: { alarm: Alarm; onDone: () => v
       <form onSubmit={(e) => void submit(e)} noValidate>
         <fieldset className="choices">
           <legend>{t.outcome}</legend>
-          {OUTCOMES.map((o) => {
+          {OUTCOMES.filter((o) => FITS[o].includes(alarm.kind)).map((o) => {
             const blocked = o === 'DEVIATION_REPORTED' && !hasReport;
             return (
               <div key={o} className="choice">
@@ -150,13 +164,14 @@ function Acknowledge({ alarm, onDone, onTaken }: { alarm: Alarm; onDone: () => v
         </fieldset>
         <TextArea
           id="ack-comment"
-          label={outcome === 'OTHER' ? t.commentRequired : t.comment}
+          label={needsComment(outcome, alarm) ? t.commentRequired : t.comment}
+          hint={outcome === 'DOCUMENTATION_VERIFIED' && !alarm.documentationConfirmed ? t.verifiedNeedsComment : undefined}
           value={comment}
           onChange={setComment}
           maxLength={MAX_COMMENT}
-          problem={problem === t.commentMissing || problem === t.commentTooLong(MAX_COMMENT) ? problem : null}
+          problem={problem === t.commentMissing || problem === t.verifiedNeedsComment || problem === t.commentTooLong(MAX_COMMENT) ? problem : null}
         />
-        {problem && problem !== t.commentMissing && <Notice tone="error">{problem}</Notice>}
+        {problem && problem !== t.commentMissing && problem !== t.verifiedNeedsComment && <Notice tone="error">{problem}</Notice>}
         {failure?.code !== 'CONFLICT' && <FailureNotice failure={failure} />}
         <button className="button" type="submit" disabled={acknowledge.busy}>
           {t.submit}

@@ -27,7 +27,9 @@ export function happened(alarm: AlarmFieldsFragment, timeZone: string): string[]
   } else {
     lines.push(t.deviating(status));
   }
+  if (alarm.retrospective) lines.push(t.retrospective(Math.round((alarm.signatureLagSeconds ?? 0) / 60)));
   if (alarm.signature?.note) lines.push(t.note(alarm.signature.note));
+  if (alarm.signature?.caseReference) lines.push(t.caseReference(alarm.signature.caseReference));
   if (alarm.signatureAnnulled) lines.push(t.annulled);
   return lines;
 }

@@ -23,6 +23,8 @@ function live(id: string, raisedAt: string, state: 'OPEN' | 'ACKNOWLEDGED' = 'OP
     outcome: null,
     comment: null,
     signatureAnnulled: false,
+    retrospective: false,
+    signatureLagSeconds: null,
     documentationConfirmed: false,
     signingStatus: 'NOT_HOME',
     tenant: { id: 't1' },
@@ -49,7 +51,7 @@ describe('the overview applying live events', () => {
   });
 
   it('removes a handled alarm, keeps the note the feed does not carry, and keeps at most n', () => {
-    const withNote = { ...applyEvent([], live('a', '2026-12-03T08:00:00Z'), names, 20)[0]!, signature: { id: 's', note: 'Ingen öppnade', timing: null } };
+    const withNote = { ...applyEvent([], live('a', '2026-12-03T08:00:00Z'), names, 20)[0]!, signature: { id: 's', note: 'Ingen öppnade', timing: null, caseReference: null } };
     const updated = applyEvent([withNote], live('a', '2026-12-03T08:00:00Z'), names, 20);
     expect(updated[0]!.signature?.note).toBe('Ingen öppnade');
     expect(applyEvent(updated, live('a', '2026-12-03T08:00:00Z', 'ACKNOWLEDGED'), names, 20)).toEqual([]);

@@ -35,6 +35,8 @@ export const AlarmFields = graphql(`
     performedAt
     signatureAnnulled
     documentationConfirmed
+    retrospective
+    signatureLagSeconds
     acknowledgedAt
     outcome
     comment
@@ -58,6 +60,7 @@ export const AlarmFields = graphql(`
       id
       note
       timing
+      caseReference
     }
   }
 `);
@@ -145,6 +148,8 @@ export const LiveAlarmFields = graphql(`
     performedAt
     signatureAnnulled
     documentationConfirmed
+    retrospective
+    signatureLagSeconds
     acknowledgedAt
     outcome
     comment
@@ -619,6 +624,7 @@ export const ComplianceFigures = graphql(`
     outsideWindow
     missed
     pending
+    retrospective
     deviating {
       total
     }

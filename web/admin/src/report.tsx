@@ -30,6 +30,7 @@ function Figures({ f }: { f: ComplianceFiguresFragment }) {
       <td className="number">{f.missed}</td>
       <td className="number">{f.deviating.total}</td>
       <td className="number">{f.pending}</td>
+      <td className="number">{f.retrospective}</td>
       <td className="number">{`${f.acknowledgedInTime} / ${f.alarmsRaised}`}</td>
       <td className="number">{share(f)}</td>
     </>
@@ -84,6 +85,7 @@ export function ReportPage() {
                       <th scope="col" className="number">{t.columns.missed}</th>
                       <th scope="col" className="number">{t.columns.deviating}</th>
                       <th scope="col" className="number">{t.columns.pending}</th>
+                      <th scope="col" className="number">{t.columns.retrospective}</th>
                       <th scope="col" className="number">{t.columns.acknowledged}</th>
                       <th scope="col" className="number">{t.columns.share}</th>
                     </tr>
