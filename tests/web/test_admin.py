@@ -48,6 +48,7 @@ SCREENSHOTS = {
     "Larm": "alarms",
     "Hyresgäster och insatser": "tenants",
     "Användare": "users",
+    "Utskick": "notifications",
     "Enheter": "units",
 }
 
@@ -66,6 +67,7 @@ async def test_every_page_of_the_menu_opens_without_axe_violations(
         "Rapport",
         "Behörigheter",
         "Åtkomstlogg",
+        "Utskick",
     ):
         await go_to(office, entry)
         await expect(office.get_by_role("heading", level=1)).to_be_visible()
@@ -73,8 +75,9 @@ async def test_every_page_of_the_menu_opens_without_axe_violations(
         if entry in ("Larm", "Hyresgäster och insatser"):
             await screenshot(office, SCREENSHOTS[entry], app="admin")
     await office.get_by_role("button", name="Logga ut").click()
+    await expect(office.get_by_role("heading", name="Logga in")).to_be_visible()
     await open_admin(office, office_admin)
-    for entry in ("Behörigheter", "Åtkomstlogg", "Användare", "Enheter"):
+    for entry in ("Behörigheter", "Åtkomstlogg", "Utskick", "Användare", "Enheter"):
         await go_to(office, entry)
         await no_axe_violations(office, entry)
         if entry in SCREENSHOTS:
@@ -110,11 +113,12 @@ async def test_each_role_sees_only_its_pages_and_any_other_address_says_so(
             "Rapport",
             "Behörigheter",
             "Åtkomstlogg",
+            "Utskick",
         ]
     )
     await open_admin(sysadmin, office_admin)
     await expect(menu(sysadmin)).to_have_text(
-        ["Behörigheter", "Åtkomstlogg", "Användare", "Enheter"]
+        ["Behörigheter", "Åtkomstlogg", "Utskick", "Användare", "Enheter"]
     )
     await sysadmin.goto("/admin/")
     await expect(sysadmin.get_by_text("hör inte till dina behörigheter")).to_be_visible()

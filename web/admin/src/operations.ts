@@ -690,3 +690,19 @@ export const RecordLogReview = graphql(`
     }
   }
 `);
+
+export const Notifications = graphql(`
+  query Notifications($unitId: ID!) {
+    notifications(unitId: $unitId, first: 100) {
+      id
+      kind
+      queuedAt
+      sentAt
+      reason
+      recipient {
+        id
+        name
+      }
+    }
+  }
+`);

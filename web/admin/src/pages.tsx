@@ -4,6 +4,7 @@ import { AlarmPage } from './alarm';
 import { AlarmsPage } from './alarms';
 import { DeviationsPage } from './deviations';
 import { InterventionPage } from './intervention';
+import { NotificationsPage } from './notifications';
 import { OverviewPage } from './overview';
 import { UnitsPage, UsersPage } from './people';
 import { ReportPage } from './report';
@@ -34,6 +35,8 @@ export function Pages({ route }: { route: { page: Page; id: string | null } }) {
       return <ReportPage />;
     case 'accessLog':
       return <AccessLogPage />;
+    case 'notifications':
+      return <NotificationsPage />;
     case 'users':
       return <UsersPage />;
     case 'units':

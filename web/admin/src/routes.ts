@@ -13,6 +13,7 @@ export type Page =
   | 'roleOrders'
   | 'report'
   | 'accessLog'
+  | 'notifications'
   | 'units'
   | 'users';
 
@@ -28,6 +29,7 @@ const LISTS: Record<string, Page> = {
   behorigheter: 'roleOrders',
   rapport: 'report',
   logg: 'accessLog',
+  utskick: 'notifications',
   anvandare: 'users',
   enheter: 'units',
 };
@@ -70,6 +72,7 @@ const WHO: Record<Page, { unit: Role[]; systemAdmin: boolean }> = {
   report: { unit: FOLLOW_UP, systemAdmin: false },
   roleOrders: { unit: ['UNIT_MANAGER'], systemAdmin: true },
   accessLog: { unit: ['UNIT_MANAGER'], systemAdmin: true },
+  notifications: { unit: ['UNIT_MANAGER'], systemAdmin: true },
   units: { unit: [], systemAdmin: true },
   users: { unit: [], systemAdmin: true },
 };
@@ -88,6 +91,7 @@ export const MENU: Page[] = [
   'report',
   'roleOrders',
   'accessLog',
+  'notifications',
   'users',
   'units',
 ];

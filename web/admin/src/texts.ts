@@ -64,6 +64,7 @@ export const adminTexts = {
     roleOrders: 'Behörigheter',
     report: 'Rapport',
     accessLog: 'Åtkomstlogg',
+    notifications: 'Utskick',
     users: 'Användare',
     units: 'Enheter',
   },
@@ -427,6 +428,18 @@ export const adminTexts = {
       acknowledged: 'Kvitterade inom 7 dagar / larm',
       share: 'Andel',
     },
+  },
+  notifications: {
+    intro: 'De e-postmeddelanden Signa har skickat om uppföljningen i enheten: vem, varför och när. De nämner inga hyresgäster, bara antal och länkar.',
+    none: 'Inga utskick än.',
+    when: 'När',
+    kind: 'Varför',
+    to: 'Till',
+    what: 'Meddelandet',
+    state: 'Status',
+    sentAt: (when: string) => `Skickat ${when}`,
+    waiting: 'Väntar på att skickas',
+    unknownRecipient: 'Okänd mottagare',
   },
 } as const;
 
