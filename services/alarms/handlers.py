@@ -40,9 +40,18 @@ __all__ = [
     "acknowledge_alarm",
     "assess_deviation",
     "compliance_report",
+    "limits",
     "list_alarms",
     "report_deviation",
 ]
+
+
+def limits(settings: AlarmsSettings, *, now: datetime) -> repository.Limits:
+    """The instants the overdue and undocumented filters and counts compare with."""
+    return repository.Limits(
+        overdue_before=now - settings.overdue_after,
+        undocumented_before=now - settings.undocumented_after,
+    )
 
 
 def _no_alarm(alarm_id: str) -> AlarmNotFound:
@@ -65,7 +74,7 @@ async def list_alarms(
     page = await repository.list_alarms(
         uow.session,
         query=query,
-        overdue_before=uow.clock.now() - settings.overdue_after,
+        limits=limits(settings, now=uow.clock.now()),
         first=first,
         after=after,
     )

@@ -26,6 +26,7 @@ __all__ = [
     "AlarmPage",
     "AlarmView",
     "InvalidCursor",
+    "Limits",
     "Overview",
     "alarm_views",
     "decode_cursor",
@@ -138,9 +139,35 @@ class AlarmFilter:
     overdue: bool | None = None
     first_day: date | None = None
     last_day: date | None = None
+    undocumented: bool | None = None
 
 
-def _matching(query: AlarmFilter, *, overdue_before: datetime) -> list[ColumnElement[bool]]:
+@dataclass(frozen=True, kw_only=True)
+class Limits:
+    """The instants the time-dependent filters compare with: raised before ``overdue_before``
+    is overdue, signed before ``undocumented_before`` and still unconfirmed is undocumented."""
+
+    overdue_before: datetime
+    undocumented_before: datetime
+
+
+def _undocumented(unit_id: str, *, signed_before: datetime) -> ColumnElement[bool]:
+    """Open DEVIATING alarms whose signature stands, is unconfirmed and older than the limit."""
+    late = select(SignatureRow.signature_id).where(
+        SignatureRow.unit_id == unit_id,
+        SignatureRow.annulled_at.is_(None),
+        SignatureRow.documented_at.is_(None),
+        SignatureRow.signed_at < signed_before,
+    )
+    return and_(
+        AlarmRow.state == AlarmState.OPEN.value,
+        AlarmRow.kind == AlarmKind.DEVIATING.value,
+        AlarmRow.signature_id.in_(late),
+    )
+
+
+def _matching(query: AlarmFilter, *, limits: Limits) -> list[ColumnElement[bool]]:
+    overdue_before = limits.overdue_before
     conditions = [AlarmRow.unit_id == query.unit_id]
     if query.state is not None:
         conditions.append(AlarmRow.state == query.state.value)
@@ -159,6 +186,9 @@ def _matching(query: AlarmFilter, *, overdue_before: datetime) -> list[ColumnEle
         if query.last_day is not None:
             days = days.where(OccurrenceRow.local_date <= query.last_day)
         conditions.append(AlarmRow.occurrence_id.in_(days))
+    if query.undocumented is not None:
+        late = _undocumented(query.unit_id, signed_before=limits.undocumented_before)
+        conditions.append(late if query.undocumented else not_(late))
     return conditions
 
 
@@ -166,13 +196,13 @@ async def list_alarms(
     session: AsyncSession,
     *,
     query: AlarmFilter,
-    overdue_before: datetime,
+    limits: Limits,
     first: int,
     after: tuple[datetime, str] | None,
 ) -> AlarmPage:
     """Newest first; the cursor is (raised_at, alarm_id) so pages are stable under inserts.
     ``total`` counts every alarm the filter matches, not only this page's."""
-    conditions = _matching(query, overdue_before=overdue_before)
+    conditions = _matching(query, limits=limits)
     total = (
         await session.execute(select(func.count()).select_from(AlarmRow).where(*conditions))
     ).scalar_one()
@@ -205,13 +235,15 @@ class Overview:
     acknowledged_since_week_began: int
     overdue: int
     escalated: int
+    undocumented: int
     oldest_open_raised_at: datetime | None
     last_acknowledged_at: datetime | None
 
 
 async def overview(
-    session: AsyncSession, *, unit_id: str, overdue_before: datetime, week_began: datetime
+    session: AsyncSession, *, unit_id: str, limits: Limits, week_began: datetime
 ) -> Overview:
+    overdue_before = limits.overdue_before
     in_unit = AlarmRow.unit_id == unit_id
     is_open = AlarmRow.state == AlarmState.OPEN.value
     by_kind = {
@@ -234,10 +266,18 @@ async def overview(
             ).where(in_unit)
         )
     ).one()
+    undocumented = (
+        await session.execute(
+            select(func.count())
+            .select_from(AlarmRow)
+            .where(in_unit, _undocumented(unit_id, signed_before=limits.undocumented_before))
+        )
+    ).scalar_one()
     return Overview(
         open_by_kind={kind: by_kind.get(kind, 0) for kind in AlarmKind},
         overdue=int(row[0]),
         escalated=int(row[1]),
+        undocumented=int(undocumented),
         oldest_open_raised_at=_aware(row[2]),
         last_acknowledged_at=_aware(row[3]),
         acknowledged=int(row[4]),

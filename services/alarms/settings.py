@@ -29,6 +29,9 @@ class AlarmsSettings(ServiceSettings):
     catch_up_wait_seconds: float = Field(default=60, ge=0, le=3600)
     overdue_after_days: float = Field(default=7, gt=0, le=365)
     ivo_report_within_days: int = Field(default=14, ge=0, le=90)
+    # A deviating signature whose documentation is not confirmed this long after it was
+    # signed is "undocumented" ("snarast dokumenteras"): counted in the overview, a list filter.
+    undocumented_after_hours: float = Field(default=24, gt=0, le=24 * 30)
     # Events a slow live subscriber may lag behind before it is disconnected.
     live_queue_size: int = Field(default=256, ge=1, le=10_000)
     # A live subscriber shown alarms of the same care recipient again and again is logged as
@@ -57,3 +60,7 @@ class AlarmsSettings(ServiceSettings):
     @property
     def overdue_after(self) -> timedelta:
         return timedelta(days=self.overdue_after_days)
+
+    @property
+    def undocumented_after(self) -> timedelta:
+        return timedelta(hours=self.undocumented_after_hours)

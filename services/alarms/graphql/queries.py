@@ -125,6 +125,16 @@ class Query:
             date | None,
             strawberry.argument(description="Last unit-local day of the window (inclusive)."),
         ] = None,
+        undocumented: Annotated[
+            bool | None,
+            strawberry.argument(
+                description=(
+                    "true: open DEVIATING alarms whose signature stands, with its documentation "
+                    "not confirmed longer than the limit (24 h by default) after signing; "
+                    "false: the rest."
+                )
+            ),
+        ] = None,
     ) -> AlarmConnection:
         principal = await info.context.principal()
         with translated():
@@ -144,6 +154,7 @@ class Query:
                         overdue=overdue,
                         first_day=from_,
                         last_day=to,
+                        undocumented=undocumented,
                     ),
                     first=first,
                     after=cursor,
@@ -178,7 +189,7 @@ class Query:
             figures = await repository.overview(
                 session,
                 unit_id=unit_id,
-                overdue_before=now - settings.overdue_after,
+                limits=handlers.limits(settings, now=now),
                 week_began=week_began(now=now, zone=zone),
             )
         counts = figures.open_by_kind
@@ -194,6 +205,7 @@ class Query:
             acknowledged_this_week=figures.acknowledged_since_week_began,
             overdue=figures.overdue,
             escalated=figures.escalated,
+            undocumented=figures.undocumented,
             oldest_open_raised_at=figures.oldest_open_raised_at,
             last_acknowledged_at=figures.last_acknowledged_at,
         )

@@ -355,6 +355,12 @@ class AlarmOverview:
     )
     overdue: int = strawberry.field(description="Open alarms past the follow-up limit.")
     escalated: int = strawberry.field(description="Open alarms escalated to the unit manager.")
+    undocumented: int = strawberry.field(
+        description=(
+            "Open DEVIATING alarms whose signature stands and whose documentation is still not "
+            "confirmed longer than the limit (24 h by default) after signing."
+        )
+    )
     oldest_open_raised_at: datetime | None
     last_acknowledged_at: datetime | None = strawberry.field(
         description="When the unit's alarms were last acknowledged: the last follow-up round."
