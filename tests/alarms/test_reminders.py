@@ -185,6 +185,9 @@ async def deviation(service, unit_id: str, *, reported_at: datetime, **assessed)
 
 async def test_deviations_waiting_for_assessment_are_reminded_of_each_morning(service):
     unit_id, assessed_unit = new_id("unit"), new_id("unit")
+    # Before the deviations exist: at the fixture's 13:00 local the service's own sweeper
+    # would rightly remind of them for that day, racing the first assertion.
+    service.clock.set(datetime(2026, 3, 21, 6, 59, tzinfo=UTC))
     await deviation(service, unit_id, reported_at=datetime(2026, 3, 20, 9, 0, tzinfo=UTC))
     await deviation(
         service,
