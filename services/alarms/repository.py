@@ -140,6 +140,8 @@ class AlarmFilter:
     first_day: date | None = None
     last_day: date | None = None
     undocumented: bool | None = None
+    signed_by: str | None = None
+    escalated: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,6 +188,15 @@ def _matching(query: AlarmFilter, *, limits: Limits) -> list[ColumnElement[bool]
         if query.last_day is not None:
             days = days.where(OccurrenceRow.local_date <= query.last_day)
         conditions.append(AlarmRow.occurrence_id.in_(days))
+    if query.signed_by is not None:
+        # The signature the alarm shows: the one that raised it, or a MISSED alarm's late one.
+        signed = select(SignatureRow.signature_id).where(
+            SignatureRow.unit_id == query.unit_id, SignatureRow.signed_by == query.signed_by
+        )
+        conditions.append(AlarmRow.signature_id.in_(signed))
+    if query.escalated is not None:
+        escalated = AlarmRow.escalated_at.is_not(None)
+        conditions.append(escalated if query.escalated else not_(escalated))
     if query.undocumented is not None:
         late = _undocumented(query.unit_id, signed_before=limits.undocumented_before)
         conditions.append(late if query.undocumented else not_(late))

@@ -9,6 +9,7 @@ from libs.auth.principal import Role
 from services.identity.events import RecordsAccessed
 from tests.alarms.conftest import ACKNOWLEDGE, Unit, advance_to, new_id, outbox
 from tests.alarms.test_follow_up import expect_error
+from tests.support.waiting import eventually
 
 LIST = """
 query($u: ID!, $first: Int, $after: String, $state: AlarmState, $overdue: Boolean,
@@ -146,3 +147,75 @@ async def test_a_reversed_or_overlong_period_is_refused_and_logs_no_reading(serv
     assert await outbox(service, RecordsAccessed.TYPE, user_id=reader_id) == []
     a_year = {"u": unit.unit_id, "from": "2026-01-01", "to": "2027-01-01"}  # 366 days
     assert (await staff(LIST, a_year))["alarms"]["totalCount"] >= 0
+
+
+BY_PERSON = """query($u: ID!, $signedBy: ID, $escalated: Boolean, $state: AlarmState) {
+  alarms(unitId: $u, signedBy: $signedBy, escalated: $escalated, state: $state) {
+    totalCount nodes { id signedBy { id } escalatedAt }
+  }
+}"""
+
+
+async def test_alarms_are_filtered_by_signer_including_a_missed_alarms_late_signer(service, unit):
+    colleague = dataclasses.replace(unit, staff_id=new_id("staff"))
+    start = service.clock.now() + timedelta(minutes=1)
+    mine = await deviating_alarm(service, unit, window_start=start)
+    theirs = await deviating_alarm(service, colleague, window_start=start)
+    unsigned = unit.scheduled(start)
+    signed_late = unit.scheduled(start)
+    await service.publish(unsigned, signed_late)
+    await service.wait_until_known(signed_late.occurrence_id)
+    advance_to(service.clock, signed_late.window_end)
+    (nobodys,) = await service.wait_for_alarms(unsigned.occurrence_id, 1)
+    (late,) = await service.wait_for_alarms(signed_late.occurrence_id, 1)
+    await service.publish(
+        unit.signed(
+            signed_late, performed_at=signed_late.window_end + timedelta(minutes=1), timing="LATE"
+        )
+    )
+
+    async def shown():
+        (row,) = await service.alarms(signed_late.occurrence_id)
+        return row.signature_id
+
+    await eventually(shown)
+    manager = service.client(unit.token(Role.UNIT_MANAGER))
+
+    async def listed(**filters) -> tuple[set[str], int]:
+        page = (await manager(BY_PERSON, {"u": unit.unit_id, **filters}))["alarms"]
+        return {node["id"] for node in page["nodes"]}, page["totalCount"]
+
+    assert await listed(signedBy=unit.staff_id) == ({mine, late.alarm_id}, 2)
+    assert await listed(signedBy=colleague.staff_id) == ({theirs}, 1)
+    assert await listed(signedBy="nobody-at-all") == (set(), 0)
+    assert nobodys.alarm_id in (await listed())[0]
+    # A signer's alarms in another unit stay there.
+    elsewhere = Unit(tokens=unit.tokens, staff_id=unit.staff_id)
+    await deviating_alarm(service, elsewhere, window_start=service.clock.now())
+    assert await listed(signedBy=unit.staff_id) == ({mine, late.alarm_id}, 2)
+
+
+async def test_escalated_lists_alarms_escalated_to_the_manager_also_once_acknowledged(
+    service, unit
+):
+    now = service.clock.now()
+    escalated = await deviating_alarm(service, unit, window_start=now + timedelta(minutes=1))
+    handled = await deviating_alarm(service, unit, window_start=now + timedelta(minutes=1))
+    advance_to(service.clock, now + service.settings.overdue_after + timedelta(minutes=10))
+    await service.sweep()
+    fresh = await deviating_alarm(
+        service, unit, window_start=service.clock.now() + timedelta(minutes=1)
+    )
+    manager = service.client(unit.token(Role.UNIT_MANAGER))
+    await manager(ACKNOWLEDGE, {"input": {"alarmId": handled, "outcome": "STAFF_REMINDED"}})
+
+    async def listed(**filters) -> tuple[set[str], int]:
+        page = (await manager(BY_PERSON, {"u": unit.unit_id, **filters}))["alarms"]
+        assert all(
+            (node["escalatedAt"] is not None) == filters["escalated"] for node in page["nodes"]
+        )
+        return {node["id"] for node in page["nodes"]}, page["totalCount"]
+
+    assert await listed(escalated=True) == ({escalated, handled}, 2)
+    assert await listed(escalated=True, state="OPEN") == ({escalated}, 1)
+    assert await listed(escalated=False) == ({fresh}, 1)

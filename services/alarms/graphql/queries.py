@@ -135,6 +135,24 @@ class Query:
                 )
             ),
         ] = None,
+        signed_by: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description=(
+                    "Alarms whose signature (the one that raised it, or a MISSED alarm's late "
+                    "one) this user signed; a MISSED alarm nobody signed has no signer."
+                )
+            ),
+        ] = None,
+        escalated: Annotated[
+            bool | None,
+            strawberry.argument(
+                description=(
+                    "true: alarms escalated to the unit manager (escalatedAt set), acknowledged "
+                    "since or not; false: never escalated."
+                )
+            ),
+        ] = None,
     ) -> AlarmConnection:
         principal = await info.context.principal()
         with translated():
@@ -155,6 +173,8 @@ class Query:
                         first_day=from_,
                         last_day=to,
                         undocumented=undocumented,
+                        signed_by=str(signed_by) if signed_by is not None else None,
+                        escalated=escalated,
                     ),
                     first=first,
                     after=cursor,
