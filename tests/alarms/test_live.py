@@ -181,3 +181,37 @@ async def test_an_alarm_raised_by_another_replica_reaches_this_replicas_subscrib
     event = payload["data"]["alarmEvents"]
     assert (event["type"], event["alarm"]["kind"]) == ("RAISED", "MISSED")
     assert elapsed < 1.0
+
+
+ESCALATIONS = """subscription($u: ID!) {
+  alarmEvents(unitId: $u) { type alarm { id kind state overdue escalatedAt } }
+}"""
+
+
+async def test_an_overdue_alarms_escalation_reaches_the_feed_as_escalated(service, unit):
+    occurrence = unit.scheduled(service.clock.now() + timedelta(minutes=1))
+    await service.publish(occurrence)
+    await service.wait_until_known(occurrence.occurrence_id)
+    async with subscription(
+        service.ws_url, ESCALATIONS, {"u": unit.unit_id}, token=unit.token(Role.UNIT_MANAGER)
+    ) as socket:
+        await subscribed(service, unit.unit_id)
+        advance_to(service.clock, occurrence.window_end)
+        raised = (await asyncio.wait_for(next_payload(socket), timeout=5))["data"]["alarmEvents"]
+        assert (raised["type"], raised["alarm"]["escalatedAt"]) == ("RAISED", None)
+
+        # The service's own sweeper escalates it once the follow-up limit has passed.
+        advance_to(
+            service.clock,
+            service.clock.now() + service.settings.overdue_after + timedelta(seconds=1),
+        )
+        payload = await asyncio.wait_for(next_payload(socket), timeout=5)
+        event = payload["data"]["alarmEvents"]
+        assert event["type"] == "ESCALATED"
+        assert event["alarm"]["id"] == raised["alarm"]["id"]
+        assert event["alarm"]["state"] == "OPEN"
+        assert event["alarm"]["overdue"] is True
+        assert event["alarm"]["escalatedAt"] is not None
+        # Escalated once: no second event for it.
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(next_payload(socket), timeout=1.5)
