@@ -30,14 +30,22 @@ from services.alarms.domain import (
     validate_acknowledgement,
     validate_days,
     validate_deviation_text,
+    validate_follow_up_note,
     validate_period,
 )
 from services.alarms.events import AlarmAcknowledged, DeviationAssessed, DeviationReported
 from services.alarms.settings import AlarmsSettings
-from services.alarms.tables import AlarmRow, DeviationRow, OccurrenceRow, SignatureRow
+from services.alarms.tables import (
+    AlarmRow,
+    DeviationRow,
+    FollowUpNoteRow,
+    OccurrenceRow,
+    SignatureRow,
+)
 
 __all__ = [
     "acknowledge_alarm",
+    "add_follow_up_note",
     "assess_deviation",
     "compliance_report",
     "limits",
@@ -272,6 +280,52 @@ async def assess_deviation(
     )
     await uow.commit()
     return deviation
+
+
+async def add_follow_up_note(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    alarm_id: str | None,
+    deviation_id: str | None,
+    text: str,
+) -> FollowUpNoteRow:
+    """Append a note on what was followed up with the staff, on an alarm or a deviation report.
+
+    No event carries it (free text stays in this service); the access log records the write.
+    """
+    cleaned = validate_follow_up_note(alarm_id=alarm_id, deviation_id=deviation_id, text=text)
+    subject: AlarmRow | DeviationRow | None
+    missing: AlarmNotFound | DeviationNotFound
+    if alarm_id is not None:
+        subject, missing = await repository.find_alarm(uow.session, alarm_id), _no_alarm(alarm_id)
+    else:
+        assert deviation_id is not None
+        subject = await uow.session.get(DeviationRow, deviation_id)
+        missing = DeviationNotFound(f"no deviation report {deviation_id}")
+    if subject is None:
+        raise missing
+    require(principal, unit_id=subject.unit_id, roles=FOLLOW_UP, missing=missing)
+    note = FollowUpNoteRow(
+        note_id=str(uuid.uuid4()),
+        unit_id=subject.unit_id,
+        tenant_id=subject.tenant_id,
+        alarm_id=alarm_id,
+        deviation_id=deviation_id,
+        text=cleaned,
+        written_by=principal.user_id,
+        written_at=uow.clock.now(),
+    )
+    uow.session.add(note)
+    await record_access(
+        uow,
+        principal=principal,
+        unit_id=subject.unit_id,
+        tenant_ids=[subject.tenant_id],
+        action="follow_up_note.write",
+    )
+    await uow.commit()
+    return note
 
 
 async def compliance_report(

@@ -19,7 +19,14 @@ from services.alarms.domain import (
     ReportAlarm,
     ReportOccurrence,
 )
-from services.alarms.tables import AlarmRow, DeviationRow, OccurrenceRow, SignatureRow, UnitRow
+from services.alarms.tables import (
+    AlarmRow,
+    DeviationRow,
+    FollowUpNoteRow,
+    OccurrenceRow,
+    SignatureRow,
+    UnitRow,
+)
 
 __all__ = [
     "AlarmFilter",
@@ -32,6 +39,7 @@ __all__ = [
     "decode_cursor",
     "find_alarm",
     "find_alarms",
+    "follow_up_notes",
     "list_alarms",
     "list_deviations",
     "overview",
@@ -311,6 +319,28 @@ async def list_deviations(session: AsyncSession, *, unit_id: str) -> list[Deviat
                 select(DeviationRow)
                 .where(DeviationRow.unit_id == unit_id)
                 .order_by(DeviationRow.reported_at.desc(), DeviationRow.deviation_id)
+            )
+        ).scalars()
+    )
+
+
+async def follow_up_notes(
+    session: AsyncSession, *, alarm_ids: Sequence[str], deviation_ids: Sequence[str]
+) -> list[FollowUpNoteRow]:
+    """The notes on these alarms and deviation reports, oldest first: each subject's history."""
+    subjects = []
+    if alarm_ids:
+        subjects.append(FollowUpNoteRow.alarm_id.in_(alarm_ids))
+    if deviation_ids:
+        subjects.append(FollowUpNoteRow.deviation_id.in_(deviation_ids))
+    if not subjects:
+        return []
+    return list(
+        (
+            await session.execute(
+                select(FollowUpNoteRow)
+                .where(or_(*subjects))
+                .order_by(FollowUpNoteRow.written_at, FollowUpNoteRow.note_id)
             )
         ).scalars()
     )

@@ -21,6 +21,7 @@ __all__ = [
     "AlarmRow",
     "Base",
     "DeviationRow",
+    "FollowUpNoteRow",
     "OccurrenceRow",
     "ReminderRow",
     "SignatureRow",
@@ -177,6 +178,29 @@ class DeviationRow(Base):
     assessed_by: Mapped[str | None] = mapped_column(Id)
     assessed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     report_to_ivo_by: Mapped[date | None] = mapped_column(Date)
+
+
+class FollowUpNoteRow(Base):
+    """A follow-up note ("uppföljning med personal") on an alarm or a deviation report.
+
+    Append-only: nothing updates or deletes a note, so the notes of a subject are its history.
+    Exactly one of ``alarm_id`` and ``deviation_id`` is set.
+    """
+
+    __tablename__ = "follow_up_notes"
+    note_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    unit_id: Mapped[str] = mapped_column(Id)
+    tenant_id: Mapped[str] = mapped_column(Id)
+    alarm_id: Mapped[str | None] = mapped_column(Id)
+    deviation_id: Mapped[str | None] = mapped_column(Id)
+    text: Mapped[str] = mapped_column(Text)
+    written_by: Mapped[str] = mapped_column(Id)
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        Index("ix_follow_up_notes_alarm", "alarm_id", "written_at"),
+        Index("ix_follow_up_notes_deviation", "deviation_id", "written_at"),
+    )
 
 
 class ReminderRow(Base):

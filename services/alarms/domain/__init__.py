@@ -12,6 +12,7 @@ functions what should happen, and store the answer.
     ├── InvalidAcknowledgement the outcome/comment combination breaks the routine
     ├── InvalidDeviationInput  empty or oversized text
     ├── InvalidPeriod          a period of days (report, list filter) reversed or too long
+├── InvalidFollowUpNote    a follow-up note without exactly one subject, or bad text
     ├── AlarmNotOpen           somebody acknowledged it first
     ├── AlreadyReported        the alarm already has a deviation report
     └── AlreadyAssessed        the deviation already has a Lex Sarah assessment
@@ -32,6 +33,7 @@ from services.alarms.domain.errors import (
     DeviationNotFound,
     InvalidAcknowledgement,
     InvalidDeviationInput,
+    InvalidFollowUpNote,
     InvalidPeriod,
     NotPermitted,
 )
@@ -42,6 +44,7 @@ from services.alarms.domain.follow_up import (
     validate_acknowledgement,
     validate_days,
     validate_deviation_text,
+    validate_follow_up_note,
     validate_period,
     week_began,
 )
@@ -49,6 +52,7 @@ from services.alarms.domain.model import (
     DEVIATING_STATUSES,
     MAX_COMMENT_LENGTH,
     MAX_DESCRIPTION_LENGTH,
+    MAX_FOLLOW_UP_NOTE_LENGTH,
     MAX_REPORT_DAYS,
     AckOutcome,
     AlarmKind,
@@ -71,6 +75,7 @@ __all__ = [
     "DEVIATING_STATUSES",
     "MAX_COMMENT_LENGTH",
     "MAX_DESCRIPTION_LENGTH",
+    "MAX_FOLLOW_UP_NOTE_LENGTH",
     "MAX_REPORT_DAYS",
     "OUTCOME_FITS",
     "AckOutcome",
@@ -87,6 +92,7 @@ __all__ = [
     "Evaluation",
     "InvalidAcknowledgement",
     "InvalidDeviationInput",
+    "InvalidFollowUpNote",
     "InvalidPeriod",
     "MissedUpdate",
     "NewAlarm",
@@ -105,6 +111,7 @@ __all__ = [
     "validate_acknowledgement",
     "validate_days",
     "validate_deviation_text",
+    "validate_follow_up_note",
     "validate_period",
     "week_began",
 ]

@@ -7,6 +7,7 @@ AlarmError
 ├── InvalidAcknowledgement the outcome/comment combination breaks the routine
 ├── InvalidDeviationInput  empty or oversized text
 ├── InvalidPeriod          a period of days (report, list filter) reversed or too long
+├── InvalidFollowUpNote    a follow-up note without exactly one subject, or bad text
 ├── AlarmNotOpen           somebody acknowledged it first
 ├── AlreadyReported        the alarm already has a deviation report
 └── AlreadyAssessed        the deviation already has a Lex Sarah assessment
@@ -42,6 +43,10 @@ class InvalidDeviationInput(AlarmError):
 
 
 class InvalidPeriod(AlarmError):
+    pass
+
+
+class InvalidFollowUpNote(AlarmError):
     pass
 
 

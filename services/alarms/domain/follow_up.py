@@ -8,11 +8,13 @@ from services.alarms.domain.errors import (
     AlarmNotOpen,
     InvalidAcknowledgement,
     InvalidDeviationInput,
+    InvalidFollowUpNote,
     InvalidPeriod,
 )
 from services.alarms.domain.model import (
     MAX_COMMENT_LENGTH,
     MAX_DESCRIPTION_LENGTH,
+    MAX_FOLLOW_UP_NOTE_LENGTH,
     MAX_REPORT_DAYS,
     AckOutcome,
     AlarmKind,
@@ -97,6 +99,20 @@ def validate_deviation_text(text: str, *, what: str) -> str:
     if len(cleaned) > MAX_DESCRIPTION_LENGTH:
         raise InvalidDeviationInput(
             f"the {what} may be at most {MAX_DESCRIPTION_LENGTH} characters"
+        )
+    return cleaned
+
+
+def validate_follow_up_note(*, alarm_id: str | None, deviation_id: str | None, text: str) -> str:
+    """A note is about exactly one alarm or one deviation report; returns the cleaned text."""
+    if (alarm_id is None) == (deviation_id is None):
+        raise InvalidFollowUpNote("a follow-up note is about exactly one of alarmId, deviationId")
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidFollowUpNote("the follow-up note must not be empty")
+    if len(cleaned) > MAX_FOLLOW_UP_NOTE_LENGTH:
+        raise InvalidFollowUpNote(
+            f"a follow-up note may be at most {MAX_FOLLOW_UP_NOTE_LENGTH} characters"
         )
     return cleaned
 

@@ -24,6 +24,8 @@ class AlarmsContext(ServiceContext):
         self.feed = feed
         # Occurrence.alarms for a whole worklist in one go, made on first use in the request.
         self.occurrence_alarms: DataLoader[str, Any] | None = None
+        # Follow-up notes of every alarm and deviation in the response, likewise.
+        self.follow_up_notes: DataLoader[tuple[str, str], Any] | None = None
 
 
 Info: TypeAlias = strawberry.Info[AlarmsContext, None]

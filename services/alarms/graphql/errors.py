@@ -15,6 +15,7 @@ from services.alarms.domain import (
     DeviationNotFound,
     InvalidAcknowledgement,
     InvalidDeviationInput,
+    InvalidFollowUpNote,
     InvalidPeriod,
     NotPermitted,
 )
@@ -29,6 +30,7 @@ _CLIENT_ERRORS: dict[type[Exception], type[ClientError]] = {
     InvalidAcknowledgement: BadUserInput,
     InvalidDeviationInput: BadUserInput,
     InvalidPeriod: BadUserInput,
+    InvalidFollowUpNote: BadUserInput,
     InvalidCursor: BadUserInput,
     AlarmNotOpen: Conflict,
     AlreadyReported: Conflict,

@@ -9,7 +9,7 @@ from services.alarms.domain import AckOutcome as Outcome
 from services.alarms.graphql.context import Info
 from services.alarms.graphql.errors import translated
 from services.alarms.graphql.queries import to_alarm
-from services.alarms.graphql.types import AckOutcome, Alarm, Deviation
+from services.alarms.graphql.types import AckOutcome, Alarm, Deviation, FollowUpNote
 
 __all__ = ["Mutation"]
 
@@ -44,6 +44,19 @@ class AssessDeviationInput:
     deviation_id: strawberry.ID
     lex_sarah: bool
     motivation: str
+
+
+@strawberry.input
+class AddFollowUpNoteInput:
+    alarm_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The alarm followed up; give this or deviationId, not both."
+    )
+    deviation_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The deviation report followed up."
+    )
+    text: str = strawberry.field(
+        description="What was done, with whom: 1 to 4000 characters (trimmed)."
+    )
 
 
 @strawberry.type
@@ -96,3 +109,24 @@ class Mutation:
                     settings=info.context.settings,
                 )
         return Deviation.from_row(row)
+
+    @strawberry.mutation(
+        description=(
+            "Note a follow-up with the staff on an alarm or a deviation report (SOL_ADMIN, "
+            "UNIT_MANAGER); notes are appended, never changed, and written by and when are kept."
+        )
+    )
+    async def add_follow_up_note(self, info: Info, input: AddFollowUpNoteInput) -> FollowUpNote:
+        principal = await info.context.principal()
+        with translated():
+            async with info.context.unit_of_work() as uow:
+                row = await handlers.add_follow_up_note(
+                    uow,
+                    principal=principal,
+                    alarm_id=str(input.alarm_id) if input.alarm_id is not None else None,
+                    deviation_id=str(input.deviation_id)
+                    if input.deviation_id is not None
+                    else None,
+                    text=input.text,
+                )
+        return FollowUpNote.from_row(row)

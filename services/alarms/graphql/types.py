@@ -16,9 +16,10 @@ from libs.graphql.entities import PRELOADABLE
 from services.alarms import domain
 from services.alarms.access import FOLLOW_UP
 from services.alarms.domain import ComplianceRow as ComplianceFigures
+from services.alarms.graphql import notes
 from services.alarms.graphql.context import Info
 from services.alarms.repository import AlarmView
-from services.alarms.tables import DeviationRow, SignatureRow
+from services.alarms.tables import DeviationRow, FollowUpNoteRow, SignatureRow
 
 __all__ = [
     "AckOutcome",
@@ -30,6 +31,7 @@ __all__ = [
     "AlarmState",
     "ComplianceReport",
     "Deviation",
+    "FollowUpNote",
     "Occurrence",
 ]
 
@@ -84,6 +86,41 @@ def _lag_seconds(signature: SignatureRow | None) -> int | None:
     if signature.signed_at is None or signature.performed_at is None:
         return None
     return int((signature.signed_at - signature.performed_at).total_seconds())
+
+
+@strawberry.type(
+    description="A follow-up with the staff (uppföljning med personal): what was done."
+)
+class FollowUpNote:
+    id: strawberry.ID
+    text: str
+    written_by: User
+    written_at: datetime
+
+    @classmethod
+    def from_row(cls, row: FollowUpNoteRow) -> FollowUpNote:
+        return cls(
+            id=strawberry.ID(row.note_id),
+            text=row.text,
+            written_by=User(id=strawberry.ID(row.written_by)),
+            written_at=row.written_at,
+        )
+
+
+async def _follow_up_notes(
+    info: Info, *, unit_id: str, kind: str, subject_id: str
+) -> list[FollowUpNote]:
+    principal = await info.context.principal()
+    if not principal.has_role(unit_id, *FOLLOW_UP):
+        return []
+    rows = await notes.notes_of(info, kind=kind, subject_id=subject_id)
+    return [FollowUpNote.from_row(row) for row in rows]
+
+
+_NOTES_DESCRIPTION = (
+    "Follow-up notes, oldest first; they are never changed or removed. Readable by SOL_ADMIN "
+    "and UNIT_MANAGER of the unit (they hold free text); empty for care staff."
+)
 
 
 @strawberry.type
@@ -142,6 +179,13 @@ class Deviation:
             "the assessment date plus the configured days (14 by default)."
         )
     )
+    unit_id: strawberry.Private[str]
+
+    @strawberry.field(description=_NOTES_DESCRIPTION)
+    async def follow_up_notes(self, info: Info) -> list[FollowUpNote]:
+        return await _follow_up_notes(
+            info, unit_id=self.unit_id, kind=notes.DEVIATION, subject_id=str(self.id)
+        )
 
     @classmethod
     def from_row(cls, row: DeviationRow) -> Deviation:
@@ -162,6 +206,7 @@ class Deviation:
             assessed_by=_user(row.assessed_by),
             assessed_at=row.assessed_at,
             report_to_ivo_by=row.report_to_ivo_by,
+            unit_id=row.unit_id,
         )
 
 
@@ -223,6 +268,12 @@ class Alarm:
     async def deviation(self, info: Info) -> Deviation | None:
         principal = await info.context.principal()
         return self.deviation_report if principal.has_role(self.unit_id, *FOLLOW_UP) else None
+
+    @strawberry.field(description=_NOTES_DESCRIPTION)
+    async def follow_up_notes(self, info: Info) -> list[FollowUpNote]:
+        return await _follow_up_notes(
+            info, unit_id=str(self.unit_id), kind=notes.ALARM, subject_id=str(self.id)
+        )
 
     @classmethod
     def from_view(cls, view: AlarmView, *, now: datetime, overdue_after: timedelta) -> Alarm:
