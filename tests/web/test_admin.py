@@ -218,3 +218,39 @@ async def test_on_a_tablet_the_menu_folds_and_no_page_is_wider_than_the_screen(
     assert main_box is not None
     assert menu_box["y"] + menu_box["height"] <= main_box["y"] + 1, "the menu is not above"
     await screenshot(office, "tablet-overview", app="admin")
+
+
+async def test_the_alarm_list_filters_by_signer_care_recipient_and_escalation(
+    stack: Stack, admin: Person, office: Page
+) -> None:
+    ward = await fresh_ward(stack, admin, "Filter")
+    await ward.tenant("Einar Holm")
+    await ward.tenant("Frida Lund")
+    await ward.intervention("Einar Holm", "Frukost")
+    await ward.intervention("Frida Lund", "Lunch")
+    await ward.todays_occurrences(2)
+    await sign_as(ward.staff, ward.occurrence_ids["Frukost"], "NOT_HOME")
+    await sign_as(ward.sol_admin, ward.occurrence_ids["Lunch"], "DECLINED")
+    await eventually(lambda: _count(ward.open_alarms(), 2), within=20, interval=0.2)
+
+    await open_admin(office, ward.manager, "/admin/larm")
+    rows = office.locator("tr.alarm-row")
+    await expect(rows).to_have_count(2)
+    staff_name = await name_of(ward.staff)
+    await office.get_by_label("Signerad av").select_option(label=staff_name)
+    await expect(rows).to_have_count(1)
+    await expect(rows).to_contain_text("Einar Holm")
+    await office.reload()  # the filter is in the address
+    await expect(rows).to_have_count(1)
+    await office.get_by_label("Hyresgäst", exact=True).select_option(label="Frida Lund")
+    await expect(office.get_by_text("Inga larm med de här filtren.")).to_be_visible()
+    await office.get_by_role("button", name="Rensa filter").click()
+    await expect(rows).to_have_count(2)
+    await office.get_by_label("Bara eskalerade till enhetschef").check()
+    await expect(office.get_by_text("Inga larm med de här filtren.")).to_be_visible()
+    await no_axe_violations(office, "the filtered alarm list")
+
+
+async def _count(alarms, n: int):
+    found = await alarms
+    return found if len(found) >= n else None

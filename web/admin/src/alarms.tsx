@@ -11,7 +11,7 @@ import { AlarmTable } from './alarmtable';
 import { useUnit } from './app';
 import { useRead } from './data';
 import { useSearch } from './navigation';
-import { AlarmList, TenantNames } from './operations';
+import { AlarmList, TenantNames, UnitUsers } from './operations';
 import { adminTexts } from './texts';
 import { SelectField } from './widgets';
 
@@ -31,6 +31,9 @@ function filtersOf(params: URLSearchParams, unitId: string): AlarmListQueryVaria
     kind: kind && KINDS.includes(kind) ? kind : null,
     state: state && STATES.includes(state) ? state : null,
     overdue: params.get('overdue') === '1' ? true : null,
+    escalated: params.get('escalated') === '1' ? true : null,
+    undocumented: params.get('undocumented') === '1' ? true : null,
+    signedBy: params.get('signer') || null,
     tenantId: params.get('tenant') || null,
     from: DATE.test(from) ? from : null,
     to: DATE.test(to) ? to : null,
@@ -45,6 +48,7 @@ export function AlarmsPage() {
   const filters = filtersOf(params, unit.id);
   const first = useRead(AlarmList, filters);
   const tenants = useRead(TenantNames, { unitId: unit.id });
+  const staff = useRead(UnitUsers, { unitId: unit.id });
   const [more, setMore] = useState<{ rows: AlarmFieldsFragment[]; cursor: string | null; hasNext: boolean } | null>(null);
   const [moreFailure, setMoreFailure] = useState<Failure | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
@@ -91,13 +95,28 @@ export function AlarmsPage() {
           options={[['', t.anyState], ['OPEN', t.open], ['ACKNOWLEDGED', t.acknowledged]]}
         />
         <SelectField id="filter-tenant" label={t.tenant} value={String(filters.tenantId ?? '')} onChange={(tenant) => setParams({ tenant })} options={tenantOptions} />
+        <SelectField
+          id="filter-signer"
+          label={t.signer}
+          value={String(filters.signedBy ?? '')}
+          onChange={(signer) => setParams({ signer })}
+          options={[['', t.anySigner], ...(staff.data?.users ?? []).map((u): [string, string] => [u.id, u.name])]}
+        />
         <TextField id="filter-from" type="date" label={t.from} value={filters.from ?? ''} onChange={(from) => setParams({ from })} />
         <TextField id="filter-to" type="date" label={t.to} value={filters.to ?? ''} onChange={(to) => setParams({ to })} />
         <div className="field checkbox">
           <input id="filter-overdue" type="checkbox" checked={filters.overdue === true} onChange={(e) => setParams({ overdue: e.target.checked ? '1' : null })} />
           <label htmlFor="filter-overdue">{t.overdueOnly}</label>
         </div>
-        <button type="button" className="button quiet" onClick={() => setParams({ kind: null, state: null, tenant: null, from: null, to: null, overdue: null })}>
+        <div className="field checkbox">
+          <input id="filter-escalated" type="checkbox" checked={filters.escalated === true} onChange={(e) => setParams({ escalated: e.target.checked ? '1' : null })} />
+          <label htmlFor="filter-escalated">{t.escalatedOnly}</label>
+        </div>
+        <div className="field checkbox">
+          <input id="filter-undocumented" type="checkbox" checked={filters.undocumented === true} onChange={(e) => setParams({ undocumented: e.target.checked ? '1' : null })} />
+          <label htmlFor="filter-undocumented">{t.undocumentedOnly}</label>
+        </div>
+        <button type="button" className="button quiet" onClick={() => setParams({ kind: null, state: null, tenant: null, signer: null, from: null, to: null, overdue: null, escalated: null, undocumented: null })}>
           {t.clear}
         </button>
       </form>

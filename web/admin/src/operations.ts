@@ -79,6 +79,7 @@ export const Overview = graphql(`
       acknowledgedThisWeek
       overdue
       escalated
+      undocumented
       oldestOpenRaisedAt
       lastAcknowledgedAt
     }
@@ -94,6 +95,9 @@ export const AlarmList = graphql(`
     $tenantId: ID
     $from: Date
     $to: Date
+    $undocumented: Boolean
+    $signedBy: ID
+    $escalated: Boolean
     $first: Int
     $after: String
   ) {
@@ -105,6 +109,9 @@ export const AlarmList = graphql(`
       tenantId: $tenantId
       from: $from
       to: $to
+      undocumented: $undocumented
+      signedBy: $signedBy
+      escalated: $escalated
       first: $first
       after: $after
     ) {

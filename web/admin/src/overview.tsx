@@ -73,7 +73,8 @@ export function OverviewPage() {
             <Tile label={alarmKindText.OUTSIDE_WINDOW} value={data.open.outsideWindow} to={pathOf('alarms') + '?state=OPEN&kind=OUTSIDE_WINDOW'} />
             <Tile label={alarmKindText.DEVIATING} value={data.open.deviating} to={pathOf('alarms') + '?state=OPEN&kind=DEVIATING'} />
             <Tile label={t.overdue} value={data.overdue} to={pathOf('alarms') + '?state=OPEN&overdue=1'} tone={data.overdue > 0 ? 'bad' : undefined} />
-            <Tile label={t.escalated} value={data.escalated} tone={data.escalated > 0 ? 'late' : undefined} />
+            <Tile label={t.escalated} value={data.escalated} to={pathOf('alarms') + '?state=OPEN&escalated=1'} tone={data.escalated > 0 ? 'late' : undefined} />
+            <Tile label={t.undocumented} value={data.undocumented} to={pathOf('alarms') + '?state=OPEN&undocumented=1'} tone={data.undocumented > 0 ? 'late' : undefined} />
             <Tile label={t.acknowledgedThisWeek} value={data.acknowledgedThisWeek} />
           </div>
           <p className="muted">
