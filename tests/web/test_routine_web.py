@@ -180,6 +180,14 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     ivo = chef_office.get_by_test_id("ivo-date")
     await expect(ivo).to_contain_text("Anmäl till IVO senast")
     assert (today_local() + timedelta(days=14)).isoformat() in await ivo.inner_text()
+    # ... and notes the follow-up with the staff, kept with the report.
+    await waiting.get_by_label("Vad gjordes, och med vem?").fill(
+        "Samtal med personalen om rutinen för kvällsmedicin."
+    )
+    await waiting.get_by_role("button", name="Anteckna uppföljningen").click()
+    await expect(waiting.locator(".follow-up li")).to_contain_text(
+        "Samtal med personalen om rutinen för kvällsmedicin."
+    )
     await screenshot(chef_office, "deviations", app="admin")
 
     # 7. The compliance report shows the day, and its CSV downloads through the gateway.

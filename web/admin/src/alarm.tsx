@@ -8,6 +8,7 @@ import { dayAndClock, shortDay, windowText } from '@shared/time';
 import { AlarmState, happened } from './alarmtable';
 import { useUnit } from './app';
 import { useAction, useRead } from './data';
+import { FollowUpNotes } from './followup';
 import { Link } from './navigation';
 import { AcknowledgeAlarm, AlarmDetail, ReportDeviation } from './operations';
 import { pathOf } from './routes';
@@ -96,6 +97,9 @@ export function AlarmPage({ id }: { id: string }) {
         <Acknowledged alarm={alarm} beaten={beaten} timeZone={tz} />
       )}
       <DeviationPanel alarm={alarm} window={window} onDone={read.refetch} />
+      <Panel title={adminTexts.followUp.heading} id="follow-up-panel">
+        <FollowUpNotes notes={alarm.followUpNotes} on={{ alarmId: alarm.id }} idPrefix="alarm-follow-up" onAdded={read.refetch} />
+      </Panel>
     </section>
   );
 }

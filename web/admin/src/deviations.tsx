@@ -6,6 +6,7 @@ import { statusText, texts, timingText } from '@shared/texts';
 import { dayAndClock, localDate, shortDay, windowText } from '@shared/time';
 import { useAdmin, useUnit } from './app';
 import { useAction, useRead } from './data';
+import { FollowUpNotes } from './followup';
 import { Link } from './navigation';
 import { AssessDeviation, Deviations } from './operations';
 import { pathOf } from './routes';
@@ -44,7 +45,7 @@ export function DeviationsPage() {
         <ul className="cards">
           {waiting.map((d) => (
             <li key={d.id}>
-              <DeviationCard deviation={d}>{manager && <Assessment deviation={d} onDone={read.refetch} />}</DeviationCard>
+              <DeviationCard deviation={d} onChanged={read.refetch}>{manager && <Assessment deviation={d} onDone={read.refetch} />}</DeviationCard>
             </li>
           ))}
         </ul>
@@ -55,7 +56,7 @@ export function DeviationsPage() {
           <ul className="cards">
             {assessed.map((d) => (
               <li key={d.id}>
-                <DeviationCard deviation={d} />
+                <DeviationCard deviation={d} onChanged={read.refetch} />
               </li>
             ))}
           </ul>
@@ -65,7 +66,8 @@ export function DeviationsPage() {
   );
 }
 
-function DeviationCard({ deviation: d, children }: { deviation: DeviationFieldsFragment; children?: React.ReactNode }) {
+function DeviationCard(props: { deviation: DeviationFieldsFragment; onChanged: () => void; children?: React.ReactNode }) {
+  const { deviation: d, onChanged, children } = props;
   const unit = useUnit();
   const tz = unit.timezone;
   const headingId = `deviation-${d.id}`;
@@ -107,6 +109,7 @@ function DeviationCard({ deviation: d, children }: { deviation: DeviationFieldsF
           {d.lexSarah && d.reportToIvoBy && <IvoDate date={d.reportToIvoBy} timeZone={tz} />}
         </div>
       )}
+      <FollowUpNotes notes={d.followUpNotes} on={{ deviationId: d.id }} idPrefix={`follow-up-${d.id}`} onAdded={onChanged} />
       {children}
     </article>
   );

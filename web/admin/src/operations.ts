@@ -208,6 +208,9 @@ export const AlarmDetail = graphql(`
     alarm(id: $id) {
       ...AlarmFields
       unitId
+      followUpNotes {
+        ...FollowUpNoteFields
+      }
       deviation {
         id
         description
@@ -264,6 +267,9 @@ export const DeviationFields = graphql(`
     assessedBy {
       id
       name
+    }
+    followUpNotes {
+      ...FollowUpNoteFields
     }
     signingHistory {
       status
@@ -710,6 +716,26 @@ export const Notifications = graphql(`
         id
         name
       }
+    }
+  }
+`);
+
+export const FollowUpNoteFields = graphql(`
+  fragment FollowUpNoteFields on FollowUpNote {
+    id
+    text
+    writtenAt
+    writtenBy {
+      id
+      name
+    }
+  }
+`);
+
+export const AddFollowUpNote = graphql(`
+  mutation AddFollowUpNote($input: AddFollowUpNoteInput!) {
+    addFollowUpNote(input: $input) {
+      id
     }
   }
 `);

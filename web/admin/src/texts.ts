@@ -446,6 +446,15 @@ export const adminTexts = {
     waiting: 'Väntar på att skickas',
     unknownRecipient: 'Okänd mottagare',
   },
+  followUp: {
+    heading: 'Uppföljning med personal',
+    none: 'Ingen uppföljning antecknad än.',
+    by: (who: string, when: string) => `${who} ${when}`,
+    label: 'Vad gjordes, och med vem?',
+    hint: 'Till exempel: samtal med personalen om varför insatsen inte signerades. Inga personnummer.',
+    missing: 'Skriv vad som gjordes.',
+    submit: 'Anteckna uppföljningen',
+  },
 } as const;
 
 const CHANGES: Record<string, string> = {
