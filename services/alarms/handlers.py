@@ -25,6 +25,9 @@ from services.alarms.domain import (
     AlreadyReported,
     ComplianceRow,
     DeviationNotFound,
+    ReportOccurrence,
+    SignerComplianceRow,
+    aggregate_by_signer,
     aggregate_compliance,
     ivo_report_deadline,
     validate_acknowledgement,
@@ -47,6 +50,7 @@ __all__ = [
     "acknowledge_alarm",
     "add_follow_up_note",
     "assess_deviation",
+    "compliance_by_signer",
     "compliance_report",
     "limits",
     "list_alarms",
@@ -338,18 +342,58 @@ async def compliance_report(
     settings: AlarmsSettings,
 ) -> list[ComplianceRow]:
     require(principal, unit_id=unit_id, roles=READ, missing=AlarmNotFound(f"no unit {unit_id}"))
+    facts = await _planned(uow, principal=principal, unit_id=unit_id, start=start, end=end)
+    rows = aggregate_compliance(
+        facts, now=uow.clock.now(), ack_within=settings.overdue_after, grace=settings.grace
+    )
+    await uow.commit()
+    return rows
+
+
+async def compliance_by_signer(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    unit_id: str,
+    start: date,
+    end: date,
+    settings: AlarmsSettings,
+) -> list[SignerComplianceRow]:
+    """The compliance report per signer, for the manager's follow-up with each staff member.
+
+    Figures about named colleagues are personnel follow-up, so only those who follow up
+    (SOL_ADMIN, UNIT_MANAGER) read them; the unit's own report stays open to care staff.
+    """
+    require(
+        principal, unit_id=unit_id, roles=FOLLOW_UP, missing=AlarmNotFound(f"no unit {unit_id}")
+    )
+    facts = await _planned(
+        uow, principal=principal, unit_id=unit_id, start=start, end=end, by_signer=True
+    )
+    rows = aggregate_by_signer(facts, now=uow.clock.now(), grace=settings.grace)
+    await uow.commit()
+    return rows
+
+
+async def _planned(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    unit_id: str,
+    start: date,
+    end: date,
+    by_signer: bool = False,
+) -> list[ReportOccurrence]:
+    """The period's planned occurrences for a report, their care recipients' reading logged."""
     validate_period(start=start, end=end)
     facts, tenants = await repository.report_occurrences(
         uow.session, unit_id=unit_id, start=start, end=end
     )
-    rows = aggregate_compliance(
-        facts, now=uow.clock.now(), ack_within=settings.overdue_after, grace=settings.grace
-    )
+    action = "compliance.by_signer.read" if by_signer else "compliance.read"
     await record_access(
-        uow, principal=principal, unit_id=unit_id, tenant_ids=tenants, action="compliance.read"
+        uow, principal=principal, unit_id=unit_id, tenant_ids=tenants, action=action
     )
-    await uow.commit()
-    return rows
+    return facts
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -423,6 +423,7 @@ async def report_occurrences(
                 signature_status=chosen.status if chosen else None,
                 signature_timing=chosen.timing if chosen else None,
                 signature_retrospective=bool(chosen and chosen.retrospective),
+                signed_by=chosen.signed_by if chosen else None,
                 alarms=tuple(alarms.get(row.occurrence_id, ())),
             )
         )

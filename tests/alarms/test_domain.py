@@ -20,6 +20,7 @@ from services.alarms.domain import (
     ReportOccurrence,
     SignatureFacts,
     Timing,
+    aggregate_by_signer,
     aggregate_compliance,
     classify_timing,
     evaluate,
@@ -435,3 +436,35 @@ def test_the_week_begins_on_monday_at_midnight_in_the_unit_timezone():
     assert week_began(now=sunday_night, zone=zone) == datetime(2026, 3, 23, tzinfo=zone)
     monday_early = datetime(2026, 3, 29, 22, 30, tzinfo=UTC)  # Monday 00:30 CEST
     assert week_began(now=monday_early, zone=zone) == datetime(2026, 3, 30, tzinfo=zone)
+
+
+def test_signers_with_most_signatures_come_first_and_an_unknown_signer_is_the_unit_s():
+    def occ(signed_by=None, *, status="DONE", window_end=END):
+        return ReportOccurrence(
+            local_date=date(2026, 3, 10),
+            intervention_id="A",
+            window_end=window_end,
+            signature_status=status,
+            signature_timing="ON_TIME" if status else None,
+            signed_by=signed_by,
+        )
+
+    rows = aggregate_by_signer(
+        [
+            occ("zed"),
+            occ("zed"),
+            occ("bo"),
+            occ("al"),
+            occ(None),  # a signature whose signer the read model does not know
+            occ(status=None),
+            occ(status=None, window_end=END + timedelta(hours=1)),
+        ],
+        now=END,
+    )
+    assert [(r.signer_id, r.signed, r.missed, r.pending) for r in rows] == [
+        ("zed", 2, None, None),
+        ("al", 1, None, None),
+        ("bo", 1, None, None),
+        (None, 1, 1, 1),
+    ]
+    assert aggregate_by_signer([], now=END)[-1].missed == 0

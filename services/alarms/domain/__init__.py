@@ -22,6 +22,8 @@ from services.alarms.domain.compliance import (
     ComplianceRow,
     ReportAlarm,
     ReportOccurrence,
+    SignerComplianceRow,
+    aggregate_by_signer,
     aggregate_compliance,
 )
 from services.alarms.domain.errors import (
@@ -101,8 +103,10 @@ __all__ = [
     "ReportAlarm",
     "ReportOccurrence",
     "SignatureFacts",
+    "SignerComplianceRow",
     "SigningStatus",
     "Timing",
+    "aggregate_by_signer",
     "aggregate_compliance",
     "classify_timing",
     "evaluate",

@@ -1,7 +1,8 @@
-"""The compliance figures per day and intervention."""
+"""The compliance figures per day and intervention, and per signer."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import statistics
 from collections import Counter
@@ -27,6 +28,7 @@ class ReportOccurrence:
     signature_timing: str | None
     alarms: tuple[ReportAlarm, ...] = ()
     signature_retrospective: bool = False
+    signed_by: str | None = None  # of the active signature
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,4 +128,73 @@ def _row(
         acknowledged_within=within,
         median_seconds_to_acknowledge=statistics.median(delays) if delays else None,
         retrospective=retrospective,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignerComplianceRow:
+    """One signer's active signatures in the period; ``signer_id`` None is the unit's row.
+
+    The unit's row holds the windows nobody's signature stands for (``missed``, ``pending``;
+    None on signers' rows), and any signature whose signer is unknown.
+    """
+
+    signer_id: str | None
+    signed: int = 0
+    on_time: int = 0
+    outside_window: int = 0
+    deviating: dict[str, int] = field(default_factory=dict)
+    retrospective: int = 0
+    missed: int | None = None
+    pending: int | None = None
+
+
+def aggregate_by_signer(
+    occurrences: Iterable[ReportOccurrence], *, now: datetime, grace: timedelta = timedelta(0)
+) -> list[SignerComplianceRow]:
+    """Signers' rows, most signatures first (then by id), followed by the unit's row.
+
+    Each planned occurrence counts once, as in `aggregate_compliance`: for the signer of its
+    active signature (an annulled one counts for nobody), or, unsigned, as the unit's missed
+    or pending window.
+    """
+    signed: dict[str | None, list[ReportOccurrence]] = {}
+    missed = pending = 0
+    for occurrence in occurrences:
+        if occurrence.signature_status is None:
+            if now >= occurrence.window_end + grace:
+                missed += 1
+            else:
+                pending += 1
+            continue
+        signed.setdefault(occurrence.signed_by, []).append(occurrence)
+    rows = [
+        _signer_row(signer_id, members)
+        for signer_id, members in sorted(
+            ((s, m) for s, m in signed.items() if s is not None),
+            key=lambda item: (-len(item[1]), item[0]),
+        )
+    ]
+    unit = _signer_row(None, signed.get(None, []))
+    rows.append(dataclasses.replace(unit, missed=missed, pending=pending))
+    return rows
+
+
+def _signer_row(signer_id: str | None, signed: Sequence[ReportOccurrence]) -> SignerComplianceRow:
+    timing = Counter(
+        "outside" if o.signature_timing in (Timing.EARLY, Timing.LATE) else "on_time"
+        for o in signed
+    )
+    deviating = Counter(
+        o.signature_status for o in signed if o.signature_status in DEVIATING_STATUSES
+    )
+    return SignerComplianceRow(
+        signer_id=signer_id,
+        signed=len(signed),
+        on_time=timing["on_time"],
+        outside_window=timing["outside"],
+        deviating={
+            status.value: deviating.get(status.value, 0) for status in sorted(DEVIATING_STATUSES)
+        },
+        retrospective=sum(1 for o in signed if o.signature_retrospective),
     )

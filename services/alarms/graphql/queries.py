@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import strawberry
 
@@ -24,6 +25,7 @@ from services.alarms.graphql.types import (
     ComplianceRow,
     Deviation,
     PageInfo,
+    SignerComplianceRow,
 )
 from services.alarms.repository import AlarmView
 from services.alarms.tables import AlarmRow
@@ -31,6 +33,8 @@ from services.alarms.tables import AlarmRow
 __all__ = ["Query", "alarm_by_id", "alarms_by_ids", "alarms_of_occurrences"]
 
 MAX_PAGE = 100
+
+Row = TypeVar("Row")
 
 
 def _unit_missing(unit_id: str) -> AlarmNotFound:
@@ -83,6 +87,28 @@ async def _visible(uow: UnitOfWork, info: Info, rows: list[AlarmRow]) -> list[Al
         )
     await uow.commit()
     return views
+
+
+async def _period_report(
+    info: Info,
+    handler: Callable[..., Awaitable[list[Row]]],
+    *,
+    unit_id: str,
+    start: date,
+    end: date,
+) -> list[Row]:
+    """A report handler's rows for a unit and period, in one unit of work."""
+    principal = await info.context.principal()
+    with translated():
+        async with info.context.unit_of_work() as uow:
+            return await handler(
+                uow,
+                principal=principal,
+                unit_id=unit_id,
+                start=start,
+                end=end,
+                settings=info.context.settings,
+            )
 
 
 @strawberry.type
@@ -255,16 +281,27 @@ class Query:
         from_: Annotated[date, strawberry.argument(name="from")],
         to: date,
     ) -> ComplianceReport:
-        principal = await info.context.principal()
-        with translated():
-            async with info.context.unit_of_work() as uow:
-                figures = await handlers.compliance_report(
-                    uow,
-                    principal=principal,
-                    unit_id=unit_id,
-                    start=from_,
-                    end=to,
-                    settings=info.context.settings,
-                )
+        figures = await _period_report(
+            info, handlers.compliance_report, unit_id=unit_id, start=from_, end=to
+        )
         rows = [ComplianceRow.from_figures(row) for row in figures]
         return ComplianceReport(unit_id=unit_id, from_=from_, to=to, rows=rows[:-1], total=rows[-1])
+
+    @strawberry.field(
+        description=(
+            "The compliance report per signer, for following up with each staff member "
+            "(SOL_ADMIN, UNIT_MANAGER): signers with the most signatures first, then the "
+            "unit's row (signer null) with the windows nobody signed."
+        )
+    )
+    async def compliance_by_signer(
+        self,
+        info: Info,
+        unit_id: strawberry.ID,
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
+    ) -> list[SignerComplianceRow]:
+        figures = await _period_report(
+            info, handlers.compliance_by_signer, unit_id=unit_id, start=from_, end=to
+        )
+        return [SignerComplianceRow.from_figures(row) for row in figures]

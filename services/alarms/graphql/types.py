@@ -16,6 +16,7 @@ from libs.graphql.entities import PRELOADABLE
 from services.alarms import domain
 from services.alarms.access import FOLLOW_UP
 from services.alarms.domain import ComplianceRow as ComplianceFigures
+from services.alarms.domain import SignerComplianceRow as SignerFigures
 from services.alarms.graphql import notes
 from services.alarms.graphql.context import Info
 from services.alarms.repository import AlarmView
@@ -33,6 +34,7 @@ __all__ = [
     "Deviation",
     "FollowUpNote",
     "Occurrence",
+    "SignerComplianceRow",
 ]
 
 # The domain's enums are the GraphQL enums (names and values fixed by DESIGN §5).
@@ -463,16 +465,58 @@ class ComplianceRow:
             outside_window=row.outside_window,
             missed=row.missed,
             pending=row.pending,
-            deviating=DeviatingCounts(
-                not_done=deviating.get("NOT_DONE", 0),
-                not_home=deviating.get("NOT_HOME", 0),
-                declined=deviating.get("DECLINED", 0),
-                total=sum(deviating.values()),
-            ),
+            deviating=_deviating_counts(deviating),
             alarms_raised=row.alarms_raised,
             acknowledged_in_time=row.acknowledged_within,
             median_seconds_to_acknowledge=row.median_seconds_to_acknowledge,
             retrospective=row.retrospective,
+        )
+
+
+def _deviating_counts(deviating: dict[str, int]) -> DeviatingCounts:
+    return DeviatingCounts(
+        not_done=deviating.get("NOT_DONE", 0),
+        not_home=deviating.get("NOT_HOME", 0),
+        declined=deviating.get("DECLINED", 0),
+        total=sum(deviating.values()),
+    )
+
+
+@strawberry.type(
+    description=(
+        "One signer's standing signatures on the period's planned windows; the row with "
+        "signer null is the unit's: windows left unsigned belong to nobody."
+    )
+)
+class SignerComplianceRow:
+    signer: User | None = strawberry.field(description="Null on the unit's row.")
+    signed: int = strawberry.field(description="Windows whose standing signature is theirs.")
+    on_time: int = strawberry.field(description="Of those, performed within the window.")
+    outside_window: int = strawberry.field(description="Of those, before or after the window.")
+    deviating: DeviatingCounts = strawberry.field(
+        description="Of those, by deviating status (overlaps the timing counts)."
+    )
+    retrospective: int = strawberry.field(
+        description="Of those, signed retrospectively (overlaps the timing counts)."
+    )
+    missed: int | None = strawberry.field(
+        description="The unit's row only: windows over without a valid signature."
+    )
+    pending: int | None = strawberry.field(
+        description="The unit's row only: windows not over yet and not signed."
+    )
+
+    @classmethod
+    def from_figures(cls, row: SignerFigures) -> SignerComplianceRow:
+        return cls(
+            signer=_user(row.signer_id),
+            signed=row.signed,
+            on_time=row.on_time,
+            outside_window=row.outside_window,
+            deviating=_deviating_counts(row.deviating),
+            retrospective=row.retrospective,
+            missed=row.missed,
+            pending=row.pending,
         )
 
 
