@@ -197,6 +197,10 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     await expect(table.locator("tbody tr", has_text="Kvällsmedicin")).to_contain_text(today)
     await expect(table.locator("tfoot")).to_contain_text("Hela perioden")
     await expect(sol_office.locator(".charts canvas")).to_have_count(2)
+    by_signer = sol_office.locator("table.by-signer")
+    staff_name = (await staff.client("{ me { name } }"))["me"]["name"]
+    await expect(by_signer.locator("tr", has_text=staff_name).locator("td").first).to_have_text("1")
+    await expect(by_signer.locator("tr", has_text="Enheten").locator("td").last).to_have_text("1")
     await screenshot(sol_office, "report", app="admin")
     async with sol_office.expect_download() as download_info:
         await sol_office.get_by_role("button", name="Ladda ner CSV").click()

@@ -739,3 +739,23 @@ export const AddFollowUpNote = graphql(`
     }
   }
 `);
+
+export const ComplianceBySigner = graphql(`
+  query ComplianceBySigner($unitId: ID!, $from: Date!, $to: Date!) {
+    complianceBySigner(unitId: $unitId, from: $from, to: $to) {
+      signer {
+        id
+        name
+      }
+      signed
+      onTime
+      outsideWindow
+      deviating {
+        total
+      }
+      retrospective
+      missed
+      pending
+    }
+  }
+`);

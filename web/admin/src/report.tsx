@@ -9,7 +9,7 @@ import { addDays, localDate } from '@shared/time';
 import { useAdmin, useUnit } from './app';
 import type { DayFigures } from './charts';
 import { useRead } from './data';
-import { ComplianceReport } from './operations';
+import { ComplianceBySigner, ComplianceReport } from './operations';
 import { adminTexts } from './texts';
 import { Panel, Scrolling } from './widgets';
 
@@ -109,9 +109,55 @@ export function ReportPage() {
               </Scrolling>
             )}
           </Panel>
+          <BySigner unitId={unit.id} from={asked.from} to={asked.to} />
         </>
       )}
     </section>
+  );
+}
+
+/** The same period per signer, for the manager's follow-up with each member of staff. */
+function BySigner({ unitId, from, to }: { unitId: string; from: string; to: string }) {
+  const read = useRead(ComplianceBySigner, { unitId, from, to });
+  const rows = read.data?.complianceBySigner ?? [];
+  return (
+    <Panel title={t.bySigner} id="by-signer-heading" wide>
+      <p className="hint">{t.bySignerHint}</p>
+      {read.failure && <Notice tone="error">{read.failure.text}</Notice>}
+      {!read.data && !read.failure && <p>{texts.loading}</p>}
+      {read.data && rows.length === 0 && <p>{t.none}</p>}
+      {rows.length > 0 && (
+        <Scrolling label={t.bySigner}>
+          <table className="table by-signer">
+            <caption className="visually-hidden">{t.bySigner}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t.signerColumns.signer}</th>
+                <th scope="col" className="number">{t.signerColumns.signed}</th>
+                <th scope="col" className="number">{t.columns.onTime}</th>
+                <th scope="col" className="number">{t.columns.outsideWindow}</th>
+                <th scope="col" className="number">{t.columns.deviating}</th>
+                <th scope="col" className="number">{t.columns.retrospective}</th>
+                <th scope="col" className="number">{t.columns.missed}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.signer?.id ?? 'unit'}>
+                  <th scope="row">{r.signer ? r.signer.name : t.signerColumns.unit}</th>
+                  <td className="number">{r.signer ? r.signed : '–'}</td>
+                  <td className="number">{r.signer ? r.onTime : '–'}</td>
+                  <td className="number">{r.signer ? r.outsideWindow : '–'}</td>
+                  <td className="number">{r.signer ? r.deviating.total : '–'}</td>
+                  <td className="number">{r.signer ? r.retrospective : '–'}</td>
+                  <td className="number">{r.missed ?? '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scrolling>
+      )}
+    </Panel>
   );
 }
 

@@ -418,6 +418,9 @@ export const adminTexts = {
     shareChart: 'Andel larm kvitterade inom 7 dagar, per dag',
     shareAcknowledged: 'Kvitterade inom 7 dagar (%)',
     csv: 'Ladda ner CSV',
+    bySigner: 'Per signerare',
+    bySignerHint: 'För uppföljning med personalen. Tidsramar som ingen signerade hör inte till någon: de räknas på enheten.',
+    signerColumns: { signer: 'Signerare', signed: 'Signerade', unit: 'Enheten (osignerade tidsramar)' },
     csvFailed: 'Filen kunde inte hämtas. Försök igen om en stund.',
     csvForbidden: 'Du har inte behörighet till rapporten för enheten.',
     columns: {
