@@ -178,7 +178,11 @@ async def _services_and_gateway(
         database_url=await databases.create("signing"), port=ports["signing"], common=common
     )
     alarms_settings = AlarmsSettings(
-        database_url=await databases.create("alarms"), port=ports["alarms"], common=common
+        database_url=await databases.create("alarms"),
+        port=ports["alarms"],
+        common=common,
+        # Reminders that are due go out within a second, not the minute a deployment waits.
+        reminder_check_seconds=1,
     )
     services = Services(
         {

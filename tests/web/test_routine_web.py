@@ -167,11 +167,20 @@ async def test_the_routine_across_the_phone_and_the_admin_web(
     await screenshot(sol_office, "alarm-missed", app="admin")
     await sol_office.get_by_role("button", name="Skicka avvikelsen till enhetschefen").click()
     await expect(sol_office.get_by_text(re.compile(r"^Avvikelse skriven av "))).to_be_visible()
+    # The manager is told by e-mail that a report waits, with a count and a link, no names.
+    reminder = await mail_to(stack, manager.email, containing="väntar på Lex Sarah-bedömning")
+    assert "/admin/avvikelser" in reminder
+    assert "Greta Holm" not in reminder
     await sol_office.get_by_label("Avvikelse skriven", exact=True).check()
     await sol_office.get_by_role("button", name="Kvittera larmet").click()
     await expect(sol_office.locator(".notice.ok", has_text="Kvitterat av")).to_be_visible()
 
-    # 6. The manager assesses Lex Sarah = yes and sees when IVO must be told.
+    # 6. The manager sees the reminder in the notification log, assesses Lex Sarah = yes and
+    # sees when IVO must be told.
+    await go_to(chef_office, "Utskick")
+    await expect(chef_office.locator("tbody tr").first).to_contain_text(
+        "Avvikelser väntar på bedömning"
+    )
     await go_to(chef_office, "Avvikelser")
     waiting = chef_office.locator("article.deviation", has_text="Kvällsmedicin")
     await waiting.get_by_label("Ja, Lex Sarah").check()
