@@ -97,9 +97,7 @@ export function AlarmPage({ id }: { id: string }) {
         <Acknowledged alarm={alarm} beaten={beaten} timeZone={tz} />
       )}
       <DeviationPanel alarm={alarm} window={window} onDone={read.refetch} />
-      <Panel title={adminTexts.followUp.heading} id="follow-up-panel">
-        <FollowUpNotes notes={alarm.followUpNotes} on={{ alarmId: alarm.id }} idPrefix="alarm-follow-up" onAdded={read.refetch} />
-      </Panel>
+      <FollowUpNotes notes={alarm.followUpNotes} on={{ alarmId: alarm.id }} idPrefix="alarm-follow-up" onAdded={read.refetch} level={2} />
     </section>
   );
 }

@@ -109,7 +109,7 @@ function DeviationCard(props: { deviation: DeviationFieldsFragment; onChanged: (
           {d.lexSarah && d.reportToIvoBy && <IvoDate date={d.reportToIvoBy} timeZone={tz} />}
         </div>
       )}
-      <FollowUpNotes notes={d.followUpNotes} on={{ deviationId: d.id }} idPrefix={`follow-up-${d.id}`} onAdded={onChanged} />
+      <FollowUpNotes notes={d.followUpNotes} on={{ deviationId: d.id }} idPrefix={`follow-up-${d.id}`} onAdded={onChanged} level={3} />
       {children}
     </article>
   );

@@ -17,8 +17,11 @@ export function FollowUpNotes(props: {
   on: { alarmId: string } | { deviationId: string };
   idPrefix: string;
   onAdded: () => void;
+  /** A page's own section (2), or a part of a card (3). */
+  level: 2 | 3;
 }) {
-  const { notes, on, idPrefix, onAdded } = props;
+  const { notes, on, idPrefix, onAdded, level } = props;
+  const Heading = level === 2 ? 'h2' : 'h3';
   const unit = useUnit();
   const add = useAction(AddFollowUpNote);
   const [text, setText] = useState('');
@@ -33,12 +36,12 @@ export function FollowUpNotes(props: {
     }
   }
   return (
-    <div className="follow-up">
-      <h3 id={`${idPrefix}-heading`}>{t.heading}</h3>
+    <section className={level === 2 ? 'card panel' : 'follow-up'} aria-labelledby={`${idPrefix}-heading`}>
+      <Heading id={`${idPrefix}-heading`}>{t.heading}</Heading>
       {notes.length === 0 ? (
         <p className="muted">{t.none}</p>
       ) : (
-        <ol className="history" aria-labelledby={`${idPrefix}-heading`}>
+        <ol className="history">
           {notes.map((n) => (
             <li key={n.id}>
               <span className="muted">{t.by(n.writtenBy.name, dayAndClock(n.writtenAt, unit.timezone))}</span>
@@ -52,6 +55,6 @@ export function FollowUpNotes(props: {
         <FailureNotice failure={add.failure} />
         <button className="button secondary" type="submit" disabled={add.busy}>{t.submit}</button>
       </form>
-    </div>
+    </section>
   );
 }
