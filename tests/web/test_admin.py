@@ -19,10 +19,7 @@ async def test_overview_states_the_duty_and_shows_a_new_alarm_live(
     stack: Stack, admin: Person, office: Page
 ) -> None:
     ward = await fresh_ward(stack, admin, "Översikt")
-    await ward.tenant("Astrid Lind")
-    await ward.intervention("Astrid Lind", "Morgontillsyn")
-    await ward.intervention("Astrid Lind", "Kvällstillsyn")
-    occurrences = await ward.todays_occurrences(2)
+    occurrences = await ward.planned_today("Astrid Lind", "Morgontillsyn", "Kvällstillsyn")
     await sign_as(ward.staff, occurrences[0]["id"], "NOT_HOME")
 
     await open_admin(office, ward.sol_admin)
@@ -57,8 +54,7 @@ async def test_every_page_of_the_menu_opens_without_axe_violations(
     stack: Stack, admin: Person, office_admin: Person, office: Page
 ) -> None:
     ward = await fresh_ward(stack, admin, "Sidor")
-    await ward.tenant("Bertil Ek")
-    await ward.intervention("Bertil Ek", "Promenad")
+    await ward.planned_today("Bertil Ek", "Promenad")
     await open_admin(office, ward.manager)
     for entry in (
         "Larm",
@@ -133,11 +129,9 @@ async def test_kvittering_shows_the_rules_first_and_who_acknowledged_first(
     stack: Stack, admin: Person, office: Page
 ) -> None:
     ward = await fresh_ward(stack, admin, "Kvittens")
-    await ward.tenant("Karl Nord")
-    await ward.intervention("Karl Nord", "Dusch")
-    occurrence = (await ward.todays_occurrences(1))[0]
+    [occurrence] = await ward.planned_today("Karl Nord", "Dusch")
     await sign_as(ward.staff, occurrence["id"], "NOT_DONE")
-    alarm = await eventually(lambda: _one(ward.open_alarms()), within=20, interval=0.2)
+    [alarm] = await eventually(lambda: _count(ward.open_alarms(), 1), within=20, interval=0.2)
     await open_admin(office, ward.sol_admin, f"/admin/larm/{alarm['id']}")
     await expect(office.get_by_role("heading", level=1)).to_have_text("Avvikande: Dusch")
     await expect(office.get_by_text("kräver att en avvikelse är skriven")).to_be_visible()
@@ -176,11 +170,6 @@ async def test_kvittering_shows_the_rules_first_and_who_acknowledged_first(
     await expect(office.get_by_role("button", name="Kvittera larmet")).to_have_count(0)
 
 
-async def _one(alarms):
-    found = await alarms
-    return found[0] if len(found) == 1 else None
-
-
 _OVERFLOW = "() => document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
 _WIDE = """() => [...document.querySelectorAll('body *')]
   .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth)
@@ -191,9 +180,7 @@ async def test_on_a_tablet_the_menu_folds_and_no_page_is_wider_than_the_screen(
     stack: Stack, admin: Person, office: Page
 ) -> None:
     ward = await fresh_ward(stack, admin, "Platta")
-    await ward.tenant("Dagny Ås")
-    await ward.intervention("Dagny Ås", "Tillsyn")
-    occurrence = (await ward.todays_occurrences(1))[0]
+    [occurrence] = await ward.planned_today("Dagny Ås", "Tillsyn")
     await sign_as(ward.staff, occurrence["id"], "DECLINED")
     await office.set_viewport_size({"width": 820, "height": 1180})
     await open_admin(office, ward.manager)
@@ -224,11 +211,8 @@ async def test_the_alarm_list_filters_by_signer_care_recipient_and_escalation(
     stack: Stack, admin: Person, office: Page
 ) -> None:
     ward = await fresh_ward(stack, admin, "Filter")
-    await ward.tenant("Einar Holm")
-    await ward.tenant("Frida Lund")
-    await ward.intervention("Einar Holm", "Frukost")
-    await ward.intervention("Frida Lund", "Lunch")
-    await ward.todays_occurrences(2)
+    await ward.planned_today("Einar Holm", "Frukost")
+    await ward.planned_today("Frida Lund", "Lunch")
     await sign_as(ward.staff, ward.occurrence_ids["Frukost"], "NOT_HOME")
     await sign_as(ward.sol_admin, ward.occurrence_ids["Lunch"], "DECLINED")
     await eventually(lambda: _count(ward.open_alarms(), 2), within=20, interval=0.2)

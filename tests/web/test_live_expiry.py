@@ -64,9 +64,7 @@ async def test_the_feed_ended_by_an_expired_token_comes_back_with_a_fresh_one(
     stack: Stack, admin: Person, office: Page
 ) -> None:
     ward = await fresh_ward(stack, admin, "Utgång")
-    await ward.tenant("Ingrid Berg")
-    await ward.intervention("Ingrid Berg", "Tillsyn")
-    occurrence = (await ward.todays_occurrences(1))[0]
+    [occurrence] = await ward.planned_today("Ingrid Berg", "Tillsyn")
     renewals: list[Request] = []
     office.on(
         "request",

@@ -75,6 +75,14 @@ class Ward:
             self.sol_admin, tenant_id=self.tenants[tenant], title=title, start=start, end=end
         )
 
+    async def planned_today(self, tenant: str, *titles: str) -> list[dict[str, Any]]:
+        """A care recipient with an intervention per title, its window open now: today's list."""
+        if tenant not in self.tenants:
+            await self.tenant(tenant)
+        for title in titles:
+            await self.intervention(tenant, title)
+        return await self.todays_occurrences(len(self.occurrence_ids) + len(titles))
+
     async def prn_intervention(self, tenant: str, title: str) -> str:
         created = await self.sol_admin.client(
             """mutation($i: CreateInterventionInput!) { createIntervention(input: $i) { id } }""",
