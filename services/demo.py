@@ -44,9 +44,9 @@ class _Plan:
 
 TENANTS = ("Astrid Lindqvist", "Gunnar Holm", "Maj-Britt Ek")
 # Windows are whole minutes, placed around the first whole minute at least this far ahead: the
-# first window closes there, unsigned, so a MISSED alarm follows within a minute or so. It must
+# first window closes there, unsigned, so a MISSED alarm follows within a minute and a half. It must
 # still be open when its plan is anchored, or it is never scheduled.
-LEAD = timedelta(seconds=15)
+LEAD = timedelta(seconds=30)
 PLANS = (
     _Plan(0, "Morgonhygien", -30, 30),
     _Plan(0, "Frukost", -15, 60, sign="DONE"),

@@ -45,8 +45,8 @@ async def test_the_demo_shows_every_kind_of_row_and_alarm_within_a_minute(
         kinds = {n["kind"] for n in nodes if n["state"] == "OPEN"}
         return kinds if kinds >= {"MISSED", "DEVIATING", "OUTSIDE_WINDOW"} else None
 
-    # The first window closes 15–75 s after the load; the sweep then needs a moment.
-    await eventually(every_kind_open, within=90, interval=1)
+    # The first window closes 30–90 s after the load; the sweep then needs a moment.
+    await eventually(every_kind_open, within=120, interval=1)
 
     # Near midnight the demo's windows start on two days: the phone lists each on its own day.
     today = datetime.now(UTC).astimezone(ZoneInfo("Europe/Stockholm")).date()
