@@ -11,7 +11,7 @@ import { AlarmTable } from './alarmtable';
 import { useUnit } from './app';
 import { useRead } from './data';
 import { useSearch } from './navigation';
-import { AlarmList, TenantNames, UnitUsers } from './operations';
+import { AlarmList, AlarmNames } from './operations';
 import { adminTexts } from './texts';
 import { SelectField } from './widgets';
 
@@ -47,8 +47,8 @@ export function AlarmsPage() {
   const [params, setParams] = useSearch();
   const filters = filtersOf(params, unit.id);
   const first = useRead(AlarmList, filters);
-  const tenants = useRead(TenantNames, { unitId: unit.id });
-  const staff = useRead(UnitUsers, { unitId: unit.id });
+  // The filters' choices: the unit's care recipients and staff, in the overview's one query.
+  const names = useRead(AlarmNames, { unitId: unit.id });
   const [more, setMore] = useState<{ rows: AlarmFieldsFragment[]; cursor: string | null; hasNext: boolean } | null>(null);
   const [moreFailure, setMoreFailure] = useState<Failure | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
@@ -75,7 +75,7 @@ export function AlarmsPage() {
     setMore((m) => ({ rows: [...(m?.rows ?? []), ...next.nodes], cursor: next.pageInfo.endCursor ?? null, hasNext: next.pageInfo.hasNextPage }));
   }
 
-  const tenantOptions: [string, string][] = [['', t.anyTenant], ...(tenants.data?.tenants ?? []).map((x): [string, string] => [x.id, x.name])];
+  const tenantOptions: [string, string][] = [['', t.anyTenant], ...(names.data?.tenants ?? []).map((x): [string, string] => [x.id, x.name])];
   return (
     <section aria-labelledby="page-heading">
       <h1 id="page-heading">{t.heading}</h1>
@@ -100,7 +100,7 @@ export function AlarmsPage() {
           label={t.signer}
           value={String(filters.signedBy ?? '')}
           onChange={(signer) => setParams({ signer })}
-          options={[['', t.anySigner], ...(staff.data?.users ?? []).map((u): [string, string] => [u.id, u.name])]}
+          options={[['', t.anySigner], ...(names.data?.users ?? []).map((u): [string, string] => [u.id, u.name])]}
         />
         <TextField id="filter-from" type="date" label={t.from} value={filters.from ?? ''} onChange={(from) => setParams({ from })} />
         <TextField id="filter-to" type="date" label={t.to} value={filters.to ?? ''} onChange={(to) => setParams({ to })} />
