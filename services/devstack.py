@@ -25,8 +25,9 @@ import httpx
 from libs.devstack.broker import BrokerProcess
 from libs.devstack.processes import ChildProcess, spawn
 from libs.settings import load_settings
-from services.cli import GATEWAY_DIR, SERVICES, WEB_DIR, compose, subgraph_urls
+from services.cli import SERVICES, WEB_DIR, compose, subgraph_urls
 from services.demo import load_demo
+from services.gateway import gateway_argv
 from services.identity.bootstrap import load_demo_data
 from services.identity.mail_sink import MailSink
 from services.identity.settings import IdentitySettings
@@ -123,19 +124,13 @@ class DevStack:
         supergraph = self.root / "supergraph.graphql"
         if compose(out=supergraph, urls=urls) != 0:
             raise RuntimeError("the subgraphs do not compose; see the errors above")
-        binary = GATEWAY_DIR / "node_modules" / ".bin" / "hive-gateway"
         env = {
             **self.env,
             "SIGNA_SUPERGRAPH": str(supergraph.resolve()),
             "SIGNA_GATEWAY_PORT": str(GATEWAY_PORT),
             "SIGNA_WEB_DIR": str(WEB_DIR / "dist"),
         }
-        child = spawn(
-            "gateway",
-            [str(binary), "supergraph", "-c", str(GATEWAY_DIR / "gateway.config.ts")],
-            env,
-            self.logs,
-        )
+        child = spawn("gateway", gateway_argv(), env, self.logs)
         self.children.append(child)
         _wait_until(
             lambda: _answers(f"http://127.0.0.1:{GATEWAY_PORT}/readiness"),

@@ -22,7 +22,8 @@ from libs.devstack.processes import ChildProcess, spawn
 from libs.settings import CommonSettings
 from services.alarms.app import create_app as alarms_app
 from services.alarms.settings import AlarmsSettings
-from services.cli import GATEWAY_DIR, compose
+from services.cli import compose
+from services.gateway import gateway_argv
 from services.identity.app import create_app as identity_app
 from services.identity.mail_sink import MailSink
 from services.identity.settings import IdentitySettings
@@ -211,13 +212,7 @@ async def _services_and_gateway(
                 "SIGNA_JWT_AUDIENCE": AUDIENCE,
                 **({"SIGNA_WEB_DIR": str(web_dir)} if web_dir is not None else {}),
             }
-            binary = GATEWAY_DIR / "node_modules" / ".bin" / "hive-gateway"
-            gateway = spawn(
-                "gateway",
-                [str(binary), "supergraph", "-c", str(GATEWAY_DIR / "gateway.config.ts")],
-                env,
-                logs,
-            )
+            gateway = spawn("gateway", gateway_argv(), env, logs)
             readiness = f"http://127.0.0.1:{gateway_port}/readiness"
             await eventually(lambda: _gateway_ready(readiness, gateway), within=60, interval=0.2)
             yield Stack(

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from libs.auth.issuer import jwks_document
 from libs.devstack.broker import find_free_port
 from libs.devstack.processes import ChildProcess, spawn
-from services.cli import GATEWAY_DIR
+from services.gateway import GATEWAY_DIR, gateway_argv
 from tests.gateway.echo_subgraph import BROKEN_SUBGRAPH, create_app, schema
 from tests.support.graphql import GraphQLClient, next_payload, subscription
 from tests.support.servers import serve
@@ -69,12 +69,7 @@ async def hive_gateway(
     port = find_free_port()
     child = spawn(
         "gateway",
-        [
-            str(GATEWAY_DIR / "node_modules/.bin/hive-gateway"),
-            "supergraph",
-            "-c",
-            str(GATEWAY_DIR / "gateway.config.ts"),
-        ],
+        gateway_argv(),
         {
             **os.environ,
             "SIGNA_SUPERGRAPH": str(supergraph),
@@ -334,12 +329,7 @@ async def test_a_production_gateway_without_its_token_settings_refuses_to_start(
     }
     started = await asyncio.to_thread(
         subprocess.run,
-        [
-            str(GATEWAY_DIR / "node_modules/.bin/hive-gateway"),
-            "supergraph",
-            "-c",
-            str(GATEWAY_DIR / "gateway.config.ts"),
-        ],
+        gateway_argv(),
         env={
             **env,
             "SIGNA_PRODUCTION": "1",
