@@ -61,6 +61,11 @@ class AuthContext(BaseContext):
             return bearer_token(self.request.headers.get("authorization"))
         return None
 
+    @property
+    def verified_principal(self) -> Principal | None:
+        """The caller if a resolver has verified the token already; never verifies it."""
+        return self._principal
+
     async def principal(self) -> Principal:
         """The verified caller; raises `Unauthenticated` without a valid token.
 

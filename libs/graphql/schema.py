@@ -16,10 +16,14 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
+from libs.graphql.context import AuthContext
 from libs.graphql.entities import BatchEntitiesSchema
 from libs.graphql.errors import ClientError
 from libs.graphql.execution import PlainSelectionExecutor
+from libs.observability import correlation_id
 from libs.settings import ServiceSettings
 
 __all__ = ["build_schema"]
@@ -59,6 +63,42 @@ def _code_for(error: GraphQLError) -> str:
     if error.message.startswith("Variable '$"):
         return "BAD_USER_INPUT"
     return "GRAPHQL_VALIDATION_FAILED"
+
+
+class _LoggedSchema(BatchEntitiesSchema):
+    """Logs an unexpected error with its traceback (Strawberry's way) and a client's error as
+    one line: a refused sign or a wrong id is an answer, not a failure to investigate."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if _is_internal(error):
+                StrawberryLogger.error(error, execution_context)
+            else:
+                _log_client_error(error, execution_context)
+
+
+def _log_client_error(error: GraphQLError, execution_context: ExecutionContext | None) -> None:
+    # Ids only: the message and the variables may hold a name or a note's text. Warning, as
+    # below that level the services' standard logging prints nothing.
+    extensions = error.extensions or {}
+    code = extensions.get("code") or _code_for(error)
+    context = execution_context.context if execution_context else None
+    principal = context.verified_principal if isinstance(context, AuthContext) else None
+    ids = {
+        "path": ".".join(str(key) for key in error.path or ()) or None,
+        "operation": execution_context.operation_name if execution_context else None,
+        "user": principal.user_id if principal else None,
+        "correlation_id": correlation_id.get(),
+        **{key: value for key, value in extensions.items() if key != "code"},
+    }
+    StrawberryLogger.logger.warning(
+        "client error %s %s",
+        code,
+        " ".join(f"{key}={value}" for key, value in ids.items() if value is not None),
+        extra={"code": code},
+    )
 
 
 # Parsed and validated documents, shared by all requests of the process. Bounded, so a public
@@ -142,7 +182,7 @@ def build_schema(
         rules += tuple(DisableIntrospection().validation_rules)
     max_tokens = settings.graphql_max_tokens
     extensions: list[Any] = [lambda: _RequestBaseline(rules=rules, max_tokens=max_tokens)]
-    return BatchEntitiesSchema(
+    return _LoggedSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,

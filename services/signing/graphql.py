@@ -1,6 +1,6 @@
 """The signing subgraph: types, queries and mutations of the public graph this service owns.
 
-Domain errors are translated to client errors here and nowhere else (`client_error`).
+Domain errors become client errors in one place, `errors.translated`.
 ``Occurrence`` belongs to interventions; this subgraph adds ``signature`` to it. ``User`` and
 ``Intervention`` are references to entities other subgraphs resolve.
 """
@@ -8,8 +8,6 @@ Domain errors are translated to client errors here and nowhere else (`client_err
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -21,12 +19,12 @@ from strawberry.types import Info
 
 from libs.graphql.context import ServiceContext
 from libs.graphql.entities import PRELOADABLE
-from libs.graphql.errors import BadUserInput, ClientError, Conflict, Forbidden, NotFound
 from libs.runtime import ServiceRuntime
 from services.signing import domain, handlers, queries
+from services.signing.errors import translated
 from services.signing.handlers import SignCommand, Signing, SignPrnCommand
 
-__all__ = ["Mutation", "Query", "SigningContext", "client_error", "entity_types"]
+__all__ = ["Mutation", "Query", "SigningContext", "entity_types"]
 
 MAX_PAGE = 100
 
@@ -65,32 +63,6 @@ def _context(info: Info[Any, Any]) -> SigningContext:
     context = info.context
     assert isinstance(context, SigningContext)
     return context
-
-
-def client_error(error: domain.SigningError) -> ClientError | None:
-    """The client-facing error for a domain error; None for ones that must stay masked."""
-    if isinstance(error, domain.InvalidSigning):
-        return BadUserInput(error.message)
-    if isinstance(error, domain.NotFound):
-        return NotFound(error.message)
-    if isinstance(error, domain.AlreadySigned | domain.KeyReused):
-        return Conflict(error.message, existingSignatureId=error.existing_signature_id)
-    if isinstance(error, domain.OccurrenceClosed | domain.AlreadyAnnulled | domain.NotDeviating):
-        return Conflict(error.message)
-    if isinstance(error, domain.NotAllowed):
-        return Forbidden(error.message)
-    return None
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    try:
-        yield
-    except domain.SigningError as error:
-        translated = client_error(error)
-        if translated is None:
-            raise
-        raise translated from error
 
 
 @strawberry.federation.type(keys=REFERENCE)
@@ -295,14 +267,14 @@ class SignResult:
         if result.signature is not None:
             outcome.signature = Signature.from_domain(result.signature)
         if result.error is not None:
-            translated = client_error(result.error)
+            client_error = translated.client_error(result.error)
             outcome.error = (
                 SignError(
-                    code=str(translated.extensions["code"]),
-                    message=translated.message,
-                    existing_signature_id=translated.extensions.get("existingSignatureId"),
+                    code=str(client_error.extensions["code"]),
+                    message=client_error.message,
+                    existing_signature_id=client_error.extensions.get("existingSignatureId"),
                 )
-                if translated
+                if client_error
                 else SignError(code="INTERNAL_SERVER_ERROR", message="Unexpected error.")
             )
         return outcome
@@ -319,7 +291,7 @@ class Query:
         self, info: Info[Any, Any], occurrence_id: strawberry.ID
     ) -> list[Signature]:
         context = _context(info)
-        with _translated():
+        with translated():
             found = await queries.signature_history(
                 str(occurrence_id), principal=await context.principal(), signing=context.signing
             )
@@ -338,7 +310,7 @@ class Query:
         self, info: Info[Any, Any], intervention_id: strawberry.ID, first: int = 50
     ) -> list[Signature]:
         context = _context(info)
-        with _translated():
+        with translated():
             found = await queries.prn_signatures(
                 str(intervention_id),
                 limit=max(1, min(first, MAX_PAGE)),
@@ -353,7 +325,7 @@ class Mutation:
     @strawberry.mutation
     async def sign(self, info: Info[Any, Any], input: SignInput) -> Signature:
         context = _context(info)
-        with _translated():
+        with translated():
             signature = await handlers.sign(
                 input.to_command(), principal=await context.principal(), signing=context.signing
             )
@@ -362,7 +334,7 @@ class Mutation:
     @strawberry.mutation
     async def sign_prn(self, info: Info[Any, Any], input: SignPrnInput) -> Signature:
         context = _context(info)
-        with _translated():
+        with translated():
             signature = await handlers.sign_prn(
                 input.to_command(), principal=await context.principal(), signing=context.signing
             )
@@ -374,7 +346,7 @@ class Mutation:
     ) -> list[SignResult]:
         context = _context(info)
         principal = await context.principal()
-        with _translated():
+        with translated():
             results = await handlers.sync(
                 [item.to_command() for item in inputs], principal=principal, signing=context.signing
             )
@@ -385,7 +357,7 @@ class Mutation:
         self, info: Info[Any, Any], signature_id: strawberry.ID, reason: str
     ) -> Signature:
         context = _context(info)
-        with _translated():
+        with translated():
             signature = await handlers.annul(
                 str(signature_id),
                 reason=reason,
@@ -412,7 +384,7 @@ class Mutation:
         ] = None,
     ) -> Signature:
         context = _context(info)
-        with _translated():
+        with translated():
             signature = await handlers.confirm_documented(
                 str(signature_id),
                 case_reference=case_reference,

@@ -1,7 +1,7 @@
 """The identity subgraph: types, queries and mutations of the public graph this service owns.
 
 `User` and `Unit` are federation entities (key ``id``) that the other subgraphs reference.
-Domain errors become client errors in one place, `context.translated_errors`.
+Domain errors become client errors in one place, `errors.translated`.
 """
 
 from services.identity.graphql.context import IdentityContext

@@ -1,22 +1,18 @@
-"""The request context of identity's resolvers, and the one translation of domain errors."""
+"""The request context of identity's resolvers."""
 
 from __future__ import annotations
-
-import contextlib
-from collections.abc import Iterator
 
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from libs.auth.principal import Principal
-from libs.graphql import errors
 from libs.graphql.context import ServiceContext
 from libs.runtime import ServiceRuntime
-from services.identity import access_log, domain
+from services.identity import access_log
 from services.identity.handlers import Deps
 from services.identity.tables import AccessLogRow
 
-__all__ = ["IdentityContext", "IdentityInfo", "caller", "translated_errors"]
+__all__ = ["IdentityContext", "IdentityInfo", "caller"]
 
 
 class IdentityContext(ServiceContext):
@@ -49,30 +45,6 @@ class IdentityContext(ServiceContext):
 
 
 IdentityInfo = Info[IdentityContext, None]
-
-
-@contextlib.contextmanager
-def translated_errors() -> Iterator[None]:
-    """The one place where identity's domain errors become GraphQL errors."""
-    try:
-        yield
-    except domain.InvalidInput as error:
-        details = {"field": error.field} if error.field else {}
-        raise errors.BadUserInput(error.message, **details) from None
-    except domain.NotFound as error:
-        raise errors.NotFound(error.message) from None
-    except domain.NotAllowed as error:
-        raise errors.Forbidden(error.message) from None
-    except domain.StateConflict as error:
-        raise errors.Conflict(error.message) from None
-    except domain.LockedOut as error:
-        raise errors.Unauthenticated(
-            error.message,
-            reason="LOCKED_OUT",
-            retryAfterSeconds=max(1, int(error.retry_after.total_seconds()) + 1),
-        ) from None
-    except (domain.InvalidCredentials, domain.InvalidSession) as error:
-        raise errors.Unauthenticated(error.message) from None
 
 
 async def caller(info: IdentityInfo) -> Principal:

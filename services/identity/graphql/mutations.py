@@ -6,7 +6,8 @@ import strawberry
 
 from libs.auth.principal import Role as AuthRole
 from services.identity import access_log, authentication, domain, handlers, repository
-from services.identity.graphql.context import IdentityInfo, caller, translated_errors
+from services.identity.graphql.context import IdentityInfo, caller
+from services.identity.graphql.errors import translated
 from services.identity.graphql.types import (
     AuthSession,
     CreateUserInput,
@@ -26,7 +27,7 @@ __all__ = ["Mutation"]
 class Mutation:
     @strawberry.mutation
     async def login(self, info: IdentityInfo, username: str, password: str) -> AuthSession:
-        with translated_errors():
+        with translated():
             tokens = await authentication.log_in(
                 deps=info.context.deps,
                 username=username,
@@ -37,7 +38,7 @@ class Mutation:
 
     @strawberry.mutation
     async def refresh_session(self, info: IdentityInfo, refresh_token: str) -> AuthSession:
-        with translated_errors():
+        with translated():
             tokens = await authentication.refresh_session(
                 deps=info.context.deps, refresh_token=refresh_token
             )
@@ -45,7 +46,7 @@ class Mutation:
 
     @strawberry.mutation
     async def activate_account(self, info: IdentityInfo, token: str, password: str) -> AuthSession:
-        with translated_errors():
+        with translated():
             tokens = await authentication.activate_account(
                 deps=info.context.deps, token=token, password=password
             )
@@ -59,7 +60,7 @@ class Mutation:
     @strawberry.mutation
     async def create_unit(self, info: IdentityInfo, name: str, timezone: str | None = None) -> Unit:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             row = await handlers.create_unit(
                 deps=info.context.deps, principal=principal, name=name, timezone=timezone
             )
@@ -68,7 +69,7 @@ class Mutation:
     @strawberry.mutation(description="Creates the user and e-mails an activation link.")
     async def create_user(self, info: IdentityInfo, input: CreateUserInput) -> User:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             row, _link = await handlers.create_user(
                 deps=info.context.deps,
                 principal=principal,
@@ -87,7 +88,7 @@ class Mutation:
     @strawberry.mutation(description="A unit manager orders GRANT or REVOKE of SOL_ADMIN.")
     async def order_role(self, info: IdentityInfo, input: OrderRoleInput) -> RoleOrder:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             row = await handlers.order_role(
                 deps=info.context.deps,
                 principal=principal,
@@ -101,7 +102,7 @@ class Mutation:
     @strawberry.mutation
     async def approve_role_order(self, info: IdentityInfo, order_id: strawberry.ID) -> RoleOrder:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             row = await handlers.approve_role_order(
                 deps=info.context.deps, principal=principal, order_id=str(order_id)
             )
@@ -112,7 +113,7 @@ class Mutation:
         self, info: IdentityInfo, order_id: strawberry.ID, reason: str
     ) -> RoleOrder:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             row = await handlers.reject_role_order(
                 deps=info.context.deps, principal=principal, order_id=str(order_id), reason=reason
             )
@@ -121,7 +122,7 @@ class Mutation:
     @strawberry.mutation(description="Ends the user's access at once, in every service.")
     async def deactivate_user(self, info: IdentityInfo, user_id: strawberry.ID) -> User:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             row = await handlers.deactivate_user(
                 deps=info.context.deps, principal=principal, user_id=str(user_id)
             )
@@ -132,7 +133,7 @@ class Mutation:
     @strawberry.mutation(description="Start signing tokens with a new key; returns its kid.")
     async def rotate_signing_key(self, info: IdentityInfo) -> str:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             return await handlers.rotate_keys(deps=info.context.deps, principal=principal)
 
     @strawberry.mutation
@@ -143,7 +144,7 @@ class Mutation:
     ) -> LogReview:
         principal = await caller(info)
         sample = input.sample_entry_ids
-        with translated_errors():
+        with translated():
             review = await access_log.record_log_review(
                 sessions=info.context.sessions,
                 clock=info.context.clock,

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from libs.auth.principal import Role as AuthRole
 from libs.graphql import errors
 from services.identity import access_log, domain, notifications
-from services.identity.graphql.context import IdentityInfo, caller, translated_errors
+from services.identity.graphql.context import IdentityInfo, caller
+from services.identity.graphql.errors import translated
 from services.identity.graphql.types import (
     AccessLogEntry,
     LogReview,
@@ -57,7 +58,7 @@ class Query:
     @strawberry.field
     async def users(self, info: IdentityInfo, unit_id: strawberry.ID | None = None) -> list[User]:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             if unit_id is not None:
                 domain.require_user_reader_of(principal, str(unit_id))
                 units: list[str] | None = [str(unit_id)]
@@ -86,7 +87,7 @@ class Query:
         if not principal.is_system_admin:
             managed = principal.units_with(AuthRole.UNIT_MANAGER)
             if not managed:
-                with translated_errors():
+                with translated():
                     raise domain.NotAllowed("only managers and system administrators see orders")
             statement = statement.where(RoleOrderRow.unit_id.in_(managed))
         if pending_only:
@@ -106,7 +107,7 @@ class Query:
         first: int | None = 100,
     ) -> list[AccessLogEntry]:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             rows = await access_log.read_access_log(
                 sessions=info.context.sessions,
                 principal=principal,
@@ -130,7 +131,7 @@ class Query:
         size: int | None = 20,
     ) -> list[AccessLogEntry]:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             rows = await access_log.sample_access_log(
                 sessions=info.context.sessions,
                 principal=principal,
@@ -155,7 +156,7 @@ class Query:
         first: int | None = 50,
     ) -> list[LogReview]:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             reviews = await access_log.log_reviews(
                 sessions=info.context.sessions,
                 principal=principal,
@@ -174,7 +175,7 @@ class Query:
         self, info: IdentityInfo, unit_id: strawberry.ID, first: int | None = 50
     ) -> list[Notification]:
         principal = await caller(info)
-        with translated_errors():
+        with translated():
             sent = await notifications.notifications(
                 sessions=info.context.sessions,
                 principal=principal,

@@ -1,7 +1,7 @@
 """The interventions subgraph: the types, queries and mutations this service owns.
 
 ``Occurrence``, ``Tenant`` and ``Intervention`` are federation entities keyed by ``id``.
-Domain errors become client errors in one place, `context.client_errors`.
+Domain errors become client errors in one place, `errors.translated`.
 """
 
 from services.interventions.graphql.context import InterventionsContext

@@ -1,9 +1,7 @@
-"""The request context of the interventions subgraph, and the one translation of domain errors."""
+"""The request context of the interventions subgraph."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cached_property
 from typing import Any, cast
 
@@ -12,12 +10,11 @@ from strawberry.dataloader import DataLoader
 
 from libs.database import session_scope
 from libs.graphql.context import ServiceContext
-from libs.graphql.errors import BadUserInput, Conflict, Forbidden, NotFound
 from libs.runtime import ServiceRuntime
-from services.interventions import domain, views
+from services.interventions import views
 from services.interventions.settings import InterventionsSettings
 
-__all__ = ["Info", "InterventionsContext", "client_errors"]
+__all__ = ["Info", "InterventionsContext"]
 
 
 class InterventionsContext(ServiceContext):
@@ -48,17 +45,3 @@ class InterventionsContext(ServiceContext):
 
 
 Info = strawberry.Info[InterventionsContext, None]
-
-
-@contextmanager
-def client_errors() -> Iterator[None]:
-    try:
-        yield
-    except domain.InvalidInput as error:
-        raise BadUserInput(error.message) from error
-    except domain.UnknownRecord as error:
-        raise NotFound(error.message) from error
-    except domain.NotPermitted as error:
-        raise Forbidden(error.message) from error
-    except domain.IllegalTransition as error:
-        raise Conflict(error.message) from error

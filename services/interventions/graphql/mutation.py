@@ -9,7 +9,8 @@ import strawberry
 from libs.auth.principal import Principal
 from libs.messaging.unit_of_work import UnitOfWork
 from services.interventions import absences, domain, handlers, tenants
-from services.interventions.graphql.context import Info, client_errors
+from services.interventions.graphql.context import Info
+from services.interventions.graphql.errors import translated
 from services.interventions.graphql.schedules import ScheduleInput
 from services.interventions.graphql.types import (
     Absence,
@@ -92,7 +93,7 @@ class Mutation:
     @strawberry.mutation
     async def create_tenant(self, info: Info, input: CreateTenantInput) -> Tenant:
         principal, uow = await _caller(info)
-        with client_errors():
+        with translated():
             async with uow:
                 row = await tenants.create_tenant(
                     uow=uow,
@@ -107,7 +108,7 @@ class Mutation:
     @strawberry.mutation(description="Changes a care recipient's name or external reference.")
     async def update_tenant(self, info: Info, input: UpdateTenantInput) -> Tenant:
         principal, uow = await _caller(info)
-        with client_errors():
+        with translated():
             async with uow:
                 row = await tenants.update_tenant(
                     uow=uow, principal=principal, tenant_id=input.tenant_id, **input.changes()
@@ -120,7 +121,7 @@ class Mutation:
     )
     async def move_out_tenant(self, info: Info, input: MoveOutTenantInput) -> Tenant:
         principal, uow = await _caller(info)
-        with client_errors():
+        with translated():
             async with uow:
                 row = await tenants.move_out_tenant(
                     uow=uow,
@@ -145,7 +146,7 @@ class Mutation:
             valid_from=input.valid_from,
             valid_to=input.valid_to,
         )
-        with client_errors():
+        with translated():
             async with uow:
                 row = await handlers.create_intervention(command, uow=uow, principal=principal)
         return Intervention.from_row(row)
@@ -155,7 +156,7 @@ class Mutation:
         self, info: Info, intervention_id: strawberry.ID
     ) -> Intervention:
         principal, uow = await _caller(info)
-        with client_errors():
+        with translated():
             async with uow:
                 row = await handlers.confirm_plan_anchoring(
                     uow=uow,
@@ -170,7 +171,7 @@ class Mutation:
         self, info: Info, intervention_id: strawberry.ID, reason: str
     ) -> Intervention:
         principal, uow = await _caller(info)
-        with client_errors():
+        with translated():
             async with uow:
                 row = await handlers.pause_intervention(
                     uow=uow, principal=principal, intervention_id=intervention_id, reason=reason
@@ -180,7 +181,7 @@ class Mutation:
     @strawberry.mutation
     async def resume_intervention(self, info: Info, intervention_id: strawberry.ID) -> Intervention:
         principal, uow = await _caller(info)
-        with client_errors():
+        with translated():
             async with uow:
                 row = await handlers.resume_intervention(
                     uow=uow,
@@ -195,7 +196,7 @@ class Mutation:
         self, info: Info, intervention_id: strawberry.ID, reason: str
     ) -> Intervention:
         principal, uow = await _caller(info)
-        with client_errors():
+        with translated():
             async with uow:
                 row = await handlers.end_intervention(
                     uow=uow, principal=principal, intervention_id=intervention_id, reason=reason
@@ -209,7 +210,7 @@ class Mutation:
         self, info: Info, input: UpdateInterventionScheduleInput
     ) -> Intervention:
         principal, uow = await _caller(info)
-        with client_errors():
+        with translated():
             async with uow:
                 row = await handlers.change_schedule(
                     uow=uow,
@@ -224,7 +225,7 @@ class Mutation:
     @strawberry.mutation(description="No occurrences while the care recipient is away.")
     async def register_absence(self, info: Info, input: RegisterAbsenceInput) -> Absence:
         principal, uow = await _caller(info)
-        with client_errors():
+        with translated():
             async with uow:
                 row = await absences.register_absence(
                     uow=uow,
@@ -239,7 +240,7 @@ class Mutation:
     @strawberry.mutation(description="Sets the end of an open absence; later windows return.")
     async def end_absence(self, info: Info, absence_id: strawberry.ID, to: datetime) -> Absence:
         principal, uow = await _caller(info)
-        with client_errors():
+        with translated():
             async with uow:
                 row = await absences.end_absence(
                     uow=uow,

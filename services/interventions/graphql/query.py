@@ -8,7 +8,8 @@ import strawberry
 
 from libs.graphql.entities import selects
 from services.interventions import queries
-from services.interventions.graphql.context import Info, client_errors
+from services.interventions.graphql.context import Info
+from services.interventions.graphql.errors import translated
 from services.interventions.graphql.schedules import PlannedWindow, ScheduleInput
 from services.interventions.graphql.types import Intervention, Occurrence, Tenant, occurrences
 
@@ -29,7 +30,7 @@ class Query:
         self, info: Info, unit_id: strawberry.ID, include_moved_out: bool | None = False
     ) -> list[Tenant]:
         principal = await info.context.principal()
-        with client_errors():
+        with translated():
             async with info.context.unit_of_work() as uow:
                 rows = await queries.tenants(
                     uow=uow,
@@ -59,7 +60,7 @@ class Query:
         include_cancelled: bool = False,
     ) -> list[Occurrence]:
         principal = await info.context.principal()
-        with client_errors():
+        with translated():
             async with info.context.unit_of_work() as uow:
                 items = await queries.worklist(
                     uow=uow,
@@ -88,7 +89,7 @@ class Query:
         count: int | None = queries.PREVIEW_COUNT,
     ) -> list[PlannedWindow]:
         principal = await info.context.principal()
-        with client_errors():
+        with translated():
             async with info.context.unit_of_work() as uow:
                 windows = await queries.schedule_preview(
                     uow=uow,

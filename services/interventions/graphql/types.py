@@ -21,7 +21,8 @@ from strawberry.scalars import JSON
 from libs.database import members_by_value
 from libs.graphql.entities import PRELOADABLE
 from services.interventions import domain, queries
-from services.interventions.graphql.context import Info, client_errors
+from services.interventions.graphql.context import Info
+from services.interventions.graphql.errors import translated
 from services.interventions.graphql.schedules import Schedule
 from services.interventions.tables import (
     AbsenceRow,
@@ -202,7 +203,7 @@ class Absence:
     async def cancelled_occurrences(
         self, info: Info, first: int | None = queries.MAX_PAGE
     ) -> list[Occurrence]:
-        with client_errors():
+        with translated():
             items = await queries.cancelled_by(
                 sessions=info.context.sessions,
                 absence_id=self.id,
